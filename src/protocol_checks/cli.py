@@ -1,0 +1,118 @@
+"""The ``protocol-checks`` command: parse options, call the core, pick a reporter, set the exit.
+
+Exit status: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 an input could not
+be read or parsed, or the command was misused. Only this module decides the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from protocol_checks import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="protocol-checks",
+        description="Check pseudonymous case files against the outpatient treatment protocol.",
+        epilog="Exit status: 0 no findings at or above --fail-on; 1 findings; "
+        "2 unreadable input or misuse.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    v = sub.add_parser("validate", help="check case files, folders of them, or - for stdin",
+                       description="Check case files against the protocol. Folders are searched "
+                       "recursively for *.json; - reads one case from standard input.")
+    v.add_argument("paths", nargs="+", metavar="PATH")
+    v.add_argument("--format", choices=["text", "json", "junit", "sarif", "github"],
+                   default="text", help="output format (default: text)")
+    v.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    v.add_argument("--fail-on", choices=["error", "warning", "advice"], default="error",
+                   help="lowest severity that makes the exit status 1 (default: error)")
+    v.add_argument("--handbook-url", metavar="URL",
+                   help="base URL of the handbook for links in findings (default: "
+                   "$PROTOCOL_CHECKS_HANDBOOK_URL, else links relative to the handbook root)")
+    v.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N",
+                   help="check files in N worker processes (default: 1)")
+    v.add_argument("--max-bytes", type=_positive, default=None, metavar="N",
+                   help="largest case file accepted, in bytes (default: 1048576)")
+    v.add_argument("-v", "--verbose", action="store_true", help="also list files with no findings")
+    v.add_argument("--no-progress", action="store_true", help="never show the progress counter")
+
+    r = sub.add_parser("report", help="write a self-contained HTML caseload report",
+                       description="Summarise a caseload as one offline HTML file: totals, "
+                       "findings by rule and by stage, and the cases that need action first.")
+    r.add_argument("paths", nargs="+", metavar="PATH")
+    r.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
+    r.add_argument("--handbook-url", metavar="URL", help="base URL of the handbook for links")
+    r.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N")
+
+    s = sub.add_parser("schema", help="print the case file's JSON Schema",
+                       description="Print the JSON Schema of the case file, generated from the "
+                       "model, with descriptions citing the source paragraphs.")
+    s.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE")
+
+    ru = sub.add_parser("rules", help="list the rules", description="List every rule.")
+    ru.add_argument("--format", choices=["text", "json"], default="text")
+
+    e = sub.add_parser("explain", help="explain one rule",
+                       description="Say what a rule checks, why, its severity, stage and link.")
+    e.add_argument("rule_id", metavar="RULE-ID")
+    e.add_argument("--handbook-url", metavar="URL")
+
+    c = sub.add_parser("checklist", help="print a checklist, optionally marked for a case",
+                       description="Print a checklist. Given a case file, mark each item met, "
+                       "not met, awaiting attestation, not yet due or not applicable. Without a "
+                       "NAME, list the checklists.")
+    c.add_argument("name", nargs="?", metavar="NAME")
+    c.add_argument("case", nargs="?", metavar="CASE")
+
+    n = sub.add_parser("new", help="print a blank case file valid at referral",
+                       description="Print a new case file, valid at the referral stage.")
+    n.add_argument("--case-id", default="CASE-0001", help="pseudonymous case ID")
+    return parser
+
+
+@contextlib.contextmanager
+def _opened(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        yield sys.stdout
+    else:
+        with open(path, "w", encoding="utf-8") as handle:
+            yield handle
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        from protocol_checks import commands
+
+        return commands.dispatch(args)
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            sys.stdout = open("/dev/null", "w")  # noqa: SIM115
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"protocol-checks: cannot write output: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def print_json(obj: object, out: TextIO) -> None:
+    out.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")

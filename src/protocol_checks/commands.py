@@ -1,0 +1,178 @@
+"""One function per sub-command; each returns the exit status and writes only via reporters."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from protocol_checks import PROTOCOL_VERSION
+from protocol_checks.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, _opened, print_json
+from protocol_checks.findings import Severity
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    handler = {
+        "validate": validate, "report": report, "schema": schema, "rules": rules,
+        "explain": explain, "checklist": checklist, "new": new,
+    }[args.command]
+    return handler(args)
+
+
+def _settings(args: argparse.Namespace):
+    from protocol_checks.loader import MAX_BYTES
+    from protocol_checks.validate import Settings, handbook_base
+
+    return Settings(handbook_url=handbook_base(args.handbook_url),
+                    max_bytes=getattr(args, "max_bytes", None) or MAX_BYTES)
+
+
+def _exit_status(summary, fail_on: Severity) -> int:
+    if summary.unreadable:
+        return EXIT_BAD_INPUT
+    failing = sum(summary.count(s) for s in Severity if s.rank >= fail_on.rank)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def validate(args: argparse.Namespace) -> int:
+    from protocol_checks.progress import Progress
+    from protocol_checks.reporters import REPORTERS, Summary
+    from protocol_checks.validate import run
+
+    settings = _settings(args)
+    summary = Summary()
+    progress = Progress(enabled=not args.no_progress)
+    with _opened(args.output) as out:
+        reporter = REPORTERS[args.format](out, verbose=args.verbose,
+                                          handbook_url=settings.handbook_url)
+        reporter.start()
+        for result in run(args.paths, settings, jobs=args.jobs):
+            summary.add(result)
+            reporter.file(result)
+            progress.tick(summary.files)
+        progress.done()
+        reporter.finish(summary)
+    return _exit_status(summary, Severity(args.fail_on))
+
+
+def report(args: argparse.Namespace) -> int:
+    from protocol_checks.caseload import write_report
+    from protocol_checks.validate import run
+
+    settings = _settings(args)
+    with open(args.output, "w", encoding="utf-8") as out:
+        summary = write_report(run(args.paths, settings, jobs=args.jobs), out,
+                               settings.handbook_url)
+    print(f"wrote {args.output}: {summary.files} files, {summary.count('error')} errors, "
+          f"{summary.count('warning')} warnings, {summary.unreadable} unreadable")
+    return EXIT_BAD_INPUT if summary.unreadable else EXIT_OK
+
+
+def schema(args: argparse.Namespace) -> int:
+    from protocol_checks.schema import case_schema
+
+    with _opened(args.output) as out:
+        print_json(case_schema(), out)
+    return EXIT_OK
+
+
+def rules(args: argparse.Namespace) -> int:
+    from protocol_checks.protocol import load_protocol
+
+    protocol = load_protocol()
+    if args.format == "json":
+        print_json([
+            {"id": r.id, "title": r.title, "severity": r.severity.value, "stage": r.stage.value,
+             "paragraphs": list(r.paragraphs), "items": protocol.items_of_rule[r.id],
+             "anchor": r.anchor}
+            for r in protocol.rules.values()
+        ], sys.stdout)
+        return EXIT_OK
+    for r in protocol.rules.values():
+        source = ",".join(r.paragraphs) or "-"
+        print(f"{r.id:<9} {r.severity.value:<8} {r.stage.value:<17} {source:<12} {r.title}")
+    return EXIT_OK
+
+
+def explain(args: argparse.Namespace) -> int:
+    from protocol_checks.protocol import load_protocol
+    from protocol_checks.validate import RULES_PAGE, handbook_base
+
+    protocol = load_protocol()
+    rule = protocol.rules.get(args.rule_id.upper())
+    if rule is None:
+        print(f"protocol-checks: no rule {args.rule_id!r}; 'protocol-checks rules' lists them",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    base = handbook_base(args.handbook_url)
+    print(f"{rule.id}: {rule.title}")
+    print(f"  severity:  {rule.severity.value}")
+    print(f"  applies:   from the {rule.stage.value} stage")
+    print(f"  source:    {', '.join(rule.paragraphs) or 'record keeping (no source paragraph)'}")
+    print(f"  items:     {', '.join(protocol.items_of_rule[rule.id])}")
+    print(f"  checks:    {rule.message}")
+    print(f"  why:       {rule.rationale}")
+    print(f"  handbook:  {base}{RULES_PAGE}#{rule.anchor}")
+    return EXIT_OK
+
+
+def checklist(args: argparse.Namespace) -> int:
+    from protocol_checks.protocol import load_protocol
+    from protocol_checks.status import MARKS, mark
+    from protocol_checks.validate import Settings, check_case, check_path
+
+    protocol = load_protocol()
+    if args.name is None:
+        for c in protocol.checklists:
+            print(f"{c.id:<26} {c.title} (due by: {c.stage.value}, {len(c.items)} items)")
+        return EXIT_OK
+    chosen = protocol.checklist(args.name)
+    if chosen is None:
+        names = ", ".join(c.id for c in protocol.checklists)
+        print(f"protocol-checks: no checklist {args.name!r}; choose from: {names}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{chosen.title} ({chosen.id}); due by the {chosen.stage.value} stage")
+    if args.case is None:
+        for item in chosen.items:
+            how = "attestation" if item.is_attestation else ", ".join(item.rule_ids)
+            print(f"  [ ] {item.id:<6} {item.text}  ({', '.join(item.source) or 'record'}; {how})")
+        return EXIT_OK
+    from protocol_checks.loader import load
+
+    loaded = load(args.case) if args.case != "-" else None
+    if loaded is None or loaded.case is None:
+        result = check_path(args.case, Settings())
+        for p in result.problems:
+            where = f":{p.line}" if p.line else ""
+            print(f"{result.name}{where}: INPUT {p.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    findings = check_case(loaded.case, protocol)
+    results = mark(chosen, loaded.case, findings, protocol)
+    for r in results:
+        extra = f" <- {', '.join(r.failing_rules)}" if r.failing_rules else ""
+        print(f"  {MARKS[r.status]} {r.item.id:<6} {r.status.value:<21} {r.item.text}{extra}")
+    return EXIT_FINDINGS if any(r.status.value == "not met" for r in results) else EXIT_OK
+
+
+def new(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from protocol_checks.case import CaseFile
+
+    today = date.today().isoformat()
+    blank = {
+        "protocol_version": PROTOCOL_VERSION,
+        "case_id": args.case_id,
+        "stage": "referral",
+        "as_of": today,
+        "referral": {"received_on": today, "source": "other", "legal_basis": "none"},
+    }
+    try:
+        CaseFile.model_validate_json(json.dumps(blank))
+    except ValidationError:
+        print("protocol-checks: --case-id must look like CASE-0001 (capitals, hyphen, digits)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print_json(blank, sys.stdout)
+    return EXIT_OK

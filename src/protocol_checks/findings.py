@@ -1,0 +1,85 @@
+"""What a check produces: findings (protocol breaches) and input problems (unreadable files).
+
+A finding never carries a value from the case file: its message is one of the rule's own fixed
+sentences, and its location is a JSON path and a line number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How strongly the source speaks: must/should (error), usually/ideally (warning), advice."""
+
+    error = "error"
+    warning = "warning"
+    advice = "advice"
+
+    @property
+    def rank(self) -> int:
+        return {"advice": 1, "warning": 2, "error": 3}[self.value]
+
+
+Path = tuple[str | int, ...]
+
+
+def json_path(path: Path) -> str:
+    """Render a path tuple as a JSONPath string such as ``$.sessions[3].on``."""
+    out = ["$"]
+    for part in path:
+        out.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One breach of one rule in one case file."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    path: Path
+    url: str
+    line: int | None = None
+    waived: bool = False
+
+    @property
+    def json_path(self) -> str:
+        return json_path(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """Why a file could not be read as a case file; located as precisely as possible."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+
+
+@dataclass(slots=True)
+class FileResult:
+    """Everything known about one input: its findings, or the problems that stopped the check."""
+
+    name: str
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
+    stage: str | None = None
+
+    @property
+    def unreadable(self) -> bool:
+        return bool(self.problems)
+
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Severity}
+        counts["waived"] = 0
+        for f in self.findings:
+            counts["waived" if f.waived else f.severity.value] += 1
+        return counts
+
+    def worst(self) -> Severity | None:
+        active = [f.severity for f in self.findings if not f.waived]
+        return max(active, key=lambda s: s.rank) if active else None

@@ -1,0 +1,162 @@
+"""The protocol: checklists bound to rules, loaded and cross-checked once.
+
+Items name the rules that check them; the rules' own list of items is derived here, so the link
+is written once. Loading refuses a protocol with duplicate IDs, unknown rules, orphan rules or
+items with no check: such a protocol would print checklists that nothing enforces.
+"""
+
+from __future__ import annotations
+
+import functools
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from protocol_checks.case import CaseFile, Modality, Stage
+from protocol_checks.rules import Rule, all_rules
+
+Paragraph = str  # "P1".."P13"
+PARAGRAPHS = tuple(f"P{n}" for n in range(1, 14))
+
+
+class ProtocolError(Exception):
+    """The shipped protocol data is inconsistent; a packaging error, not a user error."""
+
+
+class Condition(StrEnum):
+    """When an item or checklist applies, beyond its stage."""
+
+    always = "always"
+    cbt = "cbt"
+    psychodynamic = "psychodynamic"
+    medication = "medication"
+
+    def holds(self, case: CaseFile) -> bool:
+        plan = case.treatment_plan
+        match self:
+            case Condition.always:
+                return True
+            case Condition.medication:
+                return case.medication is not None or (
+                    plan is not None and plan.modality is Modality.pharmacological)
+            case _:
+                return plan is not None and plan.modality.value == self.value
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(_Data):
+    """One checklist item, in our own words, with its source and how it is checked."""
+
+    id: str = Field(pattern=r"^[A-Z]{2}-[0-9]{1,2}$")
+    text: str = Field(min_length=10)
+    source: list[Paragraph] = Field(default_factory=list)
+    basis: str | None = Field(default=None, description="Why, where no paragraph applies.")
+    check: list[str] | Literal["attestation"]
+    when: Condition = Condition.always
+    guidance: str | None = None
+
+    @property
+    def is_attestation(self) -> bool:
+        return self.check == "attestation"
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [] if self.check == "attestation" else list(self.check)
+
+    @property
+    def anchor(self) -> str:
+        return f"item-{self.id.lower()}"
+
+
+class Checklist(_Data):
+    """A checklist for one point on the patient's path."""
+
+    id: str = Field(pattern=r"^[a-z][a-z-]+$")
+    title: str
+    order: int
+    stage: Stage = Field(description="The stage by which every item must be met.")
+    when: Condition = Condition.always
+    purpose: str
+    items: list[Item] = Field(min_length=1)
+
+
+class Protocol:
+    """Checklists and rules, cross-checked; what the validator and the handbook both read."""
+
+    def __init__(self, checklists: list[Checklist], rules: list[Rule]):
+        self.checklists = sorted(checklists, key=lambda c: c.order)
+        self.rules = {r.id: r for r in rules}
+        self.items: dict[str, Item] = {}
+        self.checklist_of: dict[str, Checklist] = {}
+        self.items_of_rule: dict[str, list[str]] = {r.id: [] for r in rules}
+        problems: list[str] = []
+        for checklist in self.checklists:
+            for item in checklist.items:
+                if item.id in self.items:
+                    problems.append(f"item {item.id} is defined twice")
+                self.items[item.id] = item
+                self.checklist_of[item.id] = checklist
+                if not item.source and not item.basis:
+                    problems.append(f"item {item.id} cites no paragraph and gives no basis")
+                problems += [f"item {item.id} cites unknown paragraph {p}"
+                             for p in item.source if p not in PARAGRAPHS]
+                if item.check != "attestation" and not item.check:
+                    problems.append(f"item {item.id} has no check")
+                for rule_id in item.rule_ids:
+                    if rule_id not in self.rules:
+                        problems.append(f"item {item.id} names unknown rule {rule_id}")
+                    else:
+                        self.items_of_rule[rule_id].append(item.id)
+        problems += [f"rule {rid} backs no checklist item"
+                     for rid, items in self.items_of_rule.items() if not items]
+        if problems:
+            raise ProtocolError("; ".join(problems))
+
+    def due_items(self, case: CaseFile) -> list[Item]:
+        """Items whose checklist is due at the case's stage and whose conditions hold."""
+        stage = case.effective_stage
+        return [
+            item
+            for checklist in self.checklists
+            if checklist.stage.rank <= stage.rank and checklist.when.holds(case)
+            for item in checklist.items
+            if item.when.holds(case)
+        ]
+
+    def checklist(self, name: str) -> Checklist | None:
+        return next((c for c in self.checklists if c.id == name), None)
+
+
+def checklist_dir() -> Path:
+    """The checklists: shipped inside the wheel, or beside ``src/`` in a source checkout."""
+    packaged = resources.files("protocol_checks") / "checklists"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "checklists"
+
+
+def read_checklists(folder: Path) -> list[Checklist]:
+    """Load and validate every ``*.yaml`` checklist in ``folder``."""
+    out = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            out.append(Checklist.model_validate(data))
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise ProtocolError(f"{path.name}: {exc}") from None
+    if not out:
+        raise ProtocolError(f"no checklists found in {folder}")
+    return out
+
+
+@functools.cache
+def load_protocol(folder: str | None = None) -> Protocol:
+    """The protocol, loaded once per process."""
+    return Protocol(read_checklists(Path(folder) if folder else checklist_dir()), all_rules())

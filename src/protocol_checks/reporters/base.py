@@ -1,0 +1,72 @@
+"""What every reporter shares: the streaming interface and the running summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from protocol_checks.findings import FileResult, Severity
+
+
+@dataclass
+class Summary:
+    """Totals over every file seen so far; kept small whatever the number of files."""
+
+    files: int = 0
+    files_with_findings: int = 0
+    unreadable: int = 0
+    by_severity: Counter[str] = field(default_factory=Counter)
+    by_rule: Counter[str] = field(default_factory=Counter)
+    by_stage: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        if result.unreadable:
+            self.unreadable += 1
+            return
+        if result.stage:
+            self.by_stage[result.stage] += 1
+        active = [f for f in result.findings if not f.waived]
+        if active:
+            self.files_with_findings += 1
+        for f in result.findings:
+            self.by_severity["waived" if f.waived else f.severity.value] += 1
+            if not f.waived:
+                self.by_rule[f.rule_id] += 1
+
+    def count(self, severity: Severity | str) -> int:
+        return self.by_severity[str(severity)]
+
+    def as_dict(self) -> dict:
+        return {
+            "files": self.files,
+            "files_with_findings": self.files_with_findings,
+            "unreadable": self.unreadable,
+            "errors": self.count("error"),
+            "warnings": self.count("warning"),
+            "advice": self.count("advice"),
+            "waived": self.count("waived"),
+            "top_rules": [{"rule": r, "count": n} for r, n in self.top_rules()],
+        }
+
+    def top_rules(self, n: int = 5) -> list[tuple[str, int]]:
+        return sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+class Reporter:
+    """Base reporter: override ``file`` and ``finish``; ``start`` is optional."""
+
+    def __init__(self, out: TextIO, verbose: bool = False, handbook_url: str = ""):
+        self.out = out
+        self.verbose = verbose
+        self.handbook_url = handbook_url
+
+    def start(self) -> None:
+        """Called once before the first result."""
+
+    def file(self, result: FileResult) -> None:
+        raise NotImplementedError
+
+    def finish(self, summary: Summary) -> None:
+        raise NotImplementedError

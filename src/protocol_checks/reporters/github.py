@@ -1,0 +1,55 @@
+"""GitHub Actions workflow commands: annotations on the files, within GitHub's limits.
+
+GitHub shows at most 10 error and 10 warning annotations per step (50 per job), so the rest are
+counted in a closing notice rather than lost silently.
+"""
+
+from __future__ import annotations
+
+from protocol_checks.findings import FileResult, Severity
+from protocol_checks.reporters.base import Reporter, Summary
+
+LIMIT_PER_LEVEL = 10
+_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.advice: "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class GithubReporter(Reporter):
+    def start(self) -> None:
+        self._shown = {"error": 0, "warning": 0, "notice": 0}
+        self._hidden = 0
+
+    def _emit(self, level: str, file: str, line: int | None, title: str, message: str) -> None:
+        if self._shown[level] >= LIMIT_PER_LEVEL:
+            self._hidden += 1
+            return
+        self._shown[level] += 1
+        props = f"file={_escape_prop(file)}"
+        if line:
+            props += f",line={line}"
+        props += f",title={_escape_prop(title)}"
+        self.out.write(f"::{level} {props}::{_escape_data(message)}\n")
+
+    def file(self, result: FileResult) -> None:
+        for p in result.problems:
+            self._emit("error", result.name, p.line, "unreadable case file", p.message)
+        for f in result.findings:
+            if not f.waived:
+                self._emit(_LEVEL[f.severity], result.name, f.line, f.rule_id,
+                           f"{f.message} {f.url}")
+
+    def finish(self, summary: Summary) -> None:
+        s = summary.as_dict()
+        if self._hidden:
+            self.out.write(f"::notice title=protocol-checks::{self._hidden} more finding(s) not "
+                           "annotated (GitHub's limit); see the text or SARIF output\n")
+        self.out.write(
+            f"protocol-checks: {s['files']} files, {s['errors']} errors, {s['warnings']} "
+            f"warnings, {s['advice']} advice, {s['unreadable']} unreadable\n")

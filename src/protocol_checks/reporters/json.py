@@ -1,0 +1,44 @@
+"""JSON: one document, streamed file by file. Its shape is documented and stable (version 1)."""
+
+from __future__ import annotations
+
+import json
+
+from protocol_checks import __version__
+from protocol_checks.findings import FileResult
+from protocol_checks.reporters.base import Reporter, Summary
+
+FORMAT_VERSION = 1
+
+
+def result_dict(result: FileResult) -> dict:
+    return {
+        "file": result.name,
+        "status": "unreadable" if result.problems else ("findings" if result.findings else "ok"),
+        "stage": result.stage,
+        "problems": [
+            {"message": p.message, "line": p.line, "column": p.column, "path": p.path}
+            for p in result.problems
+        ],
+        "findings": [
+            {
+                "rule": f.rule_id, "severity": f.severity.value, "message": f.message,
+                "path": f.json_path, "line": f.line, "url": f.url, "waived": f.waived,
+            }
+            for f in result.findings
+        ],
+    }
+
+
+class JsonReporter(Reporter):
+    def start(self) -> None:
+        head = {"format_version": FORMAT_VERSION, "protocol_version": __version__}
+        self.out.write(json.dumps(head)[:-1] + ', "results": [')
+        self._first = True
+
+    def file(self, result: FileResult) -> None:
+        self.out.write(("\n" if self._first else ",\n") + json.dumps(result_dict(result)))
+        self._first = False
+
+    def finish(self, summary: Summary) -> None:
+        self.out.write('\n], "summary": ' + json.dumps(summary.as_dict()) + "}\n")

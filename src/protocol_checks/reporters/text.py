@@ -1,0 +1,45 @@
+"""Plain text: one line per finding, ``file:line: SEVERITY RULE-ID message  <url>``."""
+
+from __future__ import annotations
+
+from protocol_checks.findings import FileResult
+from protocol_checks.reporters.base import Reporter, Summary
+
+
+def _where(name: str, line: int | None, column: int | None = None) -> str:
+    out = name
+    if line is not None:
+        out += f":{line}"
+        if column is not None:
+            out += f":{column}"
+    return out
+
+
+class TextReporter(Reporter):
+    def file(self, result: FileResult) -> None:
+        for p in result.problems:
+            at = f" (at {p.path})" if p.path else ""
+            self.out.write(f"{_where(result.name, p.line, p.column)}: INPUT {p.message}{at}\n")
+        for f in result.findings:
+            label = f"WAIVED {f.severity.value.upper()}" if f.waived else f.severity.value.upper()
+            url = f"  <{f.url}>" if f.url else ""
+            self.out.write(f"{_where(result.name, f.line)}: {label} {f.rule_id} {f.message}{url}\n")
+        if self.verbose and not result.problems and not result.findings:
+            self.out.write(f"{result.name}: ok\n")
+
+    def finish(self, summary: Summary) -> None:
+        s = summary.as_dict()
+        parts = [
+            f"{s['files']} file{'s' if s['files'] != 1 else ''} checked",
+            f"{s['errors']} error{'s' if s['errors'] != 1 else ''}",
+            f"{s['warnings']} warning{'s' if s['warnings'] != 1 else ''}",
+            f"{s['advice']} advice",
+        ]
+        if s["waived"]:
+            parts.append(f"{s['waived']} waived")
+        if s["unreadable"]:
+            parts.append(f"{s['unreadable']} unreadable")
+        self.out.write("\n" + ", ".join(parts) + "\n")
+        if s["top_rules"]:
+            top = ", ".join(f"{t['rule']} ({t['count']})" for t in s["top_rules"])
+            self.out.write(f"most frequent: {top}\n")

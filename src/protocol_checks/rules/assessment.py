@@ -1,0 +1,81 @@
+"""Assessment: motivation and the therapeutic contract (P8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from protocol_checks.case import CaseFile, MotivationStrand, Stage
+from protocol_checks.findings import Severity
+from protocol_checks.rules.registry import Breach, rule
+
+
+@rule(
+    "ASMT-001",
+    title="Assessment is recorded",
+    severity=Severity.error,
+    stage=Stage.assessment,
+    paragraphs=("P2", "P8"),
+    message="The case is at or past assessment but no assessment (with its start date) is "
+    "recorded.",
+    rationale="Assessment, starting on a known date, is the point before which the roles must "
+    "be settled and explained, and from which motivation is judged.",
+)
+def assessment_recorded(case: CaseFile) -> Iterator[Breach]:
+    if case.assessment is None:
+        yield Breach(("assessment",))
+
+
+@rule(
+    "ASMT-002",
+    title="Motivation is assessed before treatment starts",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P8",),
+    message="No assessment of motivation is recorded before treatment.",
+    variants={"late": "Motivation was assessed only after treatment had started."},
+    rationale="The source names motivation, with willingness to enter a therapeutic contract, "
+    "as the strongest single predictor of a good outcome.",
+)
+def motivation_assessed(case: CaseFile) -> Iterator[Breach]:
+    motivation = case.assessment.motivation if case.assessment else None
+    if motivation is None:
+        yield Breach(("assessment", "motivation"))
+    elif case.treatment_plan is not None and motivation.assessed_on > case.treatment_plan.starts_on:
+        yield Breach(("assessment", "motivation", "assessed_on"), "late")
+
+
+@rule(
+    "ASMT-003",
+    title="A therapeutic contract is agreed before treatment starts",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P8",),
+    message="No therapeutic contract is recorded before treatment.",
+    variants={"late": "The therapeutic contract was agreed only after treatment had started."},
+    rationale="Willingness to enter a therapeutic contract is part of the motivation that best "
+    "predicts outcome; treatment starts from that agreement.",
+)
+def contract_agreed(case: CaseFile) -> Iterator[Breach]:
+    contract = case.assessment.therapeutic_contract if case.assessment else None
+    if contract is None:
+        yield Breach(("assessment", "therapeutic_contract"))
+    elif case.treatment_plan is not None and contract.agreed_on > case.treatment_plan.starts_on:
+        yield Breach(("assessment", "therapeutic_contract", "agreed_on"), "late")
+
+
+@rule(
+    "ASMT-004",
+    title="Some genuine wish to change is present",
+    severity=Severity.advice,
+    stage=Stage.treatment,
+    paragraphs=("P8",),
+    message="Motivation rests only on external pressures; no genuine wish to change is "
+    "recorded. Revisit motivation with the patient.",
+    rationale="Motivation is always a mixture of pressures (the law, prison, a partner, "
+    "self-protection) and, in part, a real wish to change. Where only the external strands "
+    "appear, the strongest predictor of outcome is weak.",
+)
+def genuine_wish_present(case: CaseFile) -> Iterator[Breach]:
+    motivation = case.assessment.motivation if case.assessment else None
+    if motivation is not None and MotivationStrand.genuine_wish_to_change not in motivation.strands:
+        yield Breach(("assessment", "motivation", "strands"))

@@ -1,0 +1,165 @@
+"""Conduct of treatment: regularity, breaks and interim reports (P6, P10)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from protocol_checks.case import Attendance, CaseFile, SessionFrequency, Stage
+from protocol_checks.findings import Severity
+from protocol_checks.rules.registry import Breach, rule
+
+DANGER_DAYS = 14
+"""Days before a planned break in which a missed session is a warning sign (P10)."""
+
+REPORT_INTERVAL_DAYS = 91
+"""Longest interval between interim reports; a service setting, not from the source (P6)."""
+
+_INTERVAL_DAYS = {
+    SessionFrequency.more_than_weekly: 4,
+    SessionFrequency.weekly: 7,
+    SessionFrequency.fortnightly: 14,
+    SessionFrequency.monthly: 31,
+}
+
+
+def _in_break(case: CaseFile, start: date, end: date) -> bool:
+    return any(b.starts_on <= end and b.ends_on >= start for b in case.planned_breaks)
+
+
+@rule(
+    "CON-001",
+    title="Attendance is regular",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="Two or more sessions in a row were missed.",
+    variants={"gap": "There is a gap between sessions of more than three times the planned "
+              "interval, outside any planned break."},
+    rationale="Regularity and reliability matter in any therapy and particularly for these "
+    "patients, whose early lives were so often marked by inconsistency and deceit.",
+)
+def attendance_regular(case: CaseFile) -> Iterator[Breach]:
+    order = sorted(range(len(case.sessions)), key=lambda i: case.sessions[i].on)
+    run = 0
+    for i in order:
+        run = run + 1 if case.sessions[i].attendance is Attendance.missed else 0
+        if run == 2:
+            yield Breach(("sessions", i))
+    plan = case.treatment_plan
+    interval = _INTERVAL_DAYS.get(plan.session_frequency) if plan else None
+    if interval is None:
+        return
+    held = [i for i in order if case.sessions[i].attendance is Attendance.attended]
+    for before, after in itertools.pairwise(held):
+        start, end = case.sessions[before].on, case.sessions[after].on
+        if (end - start).days > 3 * interval and not _in_break(case, start, end):
+            yield Breach(("sessions", after), "gap")
+
+
+@rule(
+    "CON-002",
+    title="No missed sessions just before a break",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="A session was missed in the two weeks before a planned break, the danger time "
+    "when a patient may withdraw first.",
+    rationale="Breaks are danger times: the patient may strike first and stay away from the "
+    "sessions before a break, taking the control that was missing from their life.",
+)
+def no_missed_before_break(case: CaseFile) -> Iterator[Breach]:
+    for i, session in enumerate(case.sessions):
+        if session.attendance is not Attendance.missed:
+            continue
+        for brk in case.planned_breaks:
+            if brk.starts_on - timedelta(days=DANGER_DAYS) <= session.on < brk.starts_on:
+                yield Breach(("sessions", i))
+                break
+
+
+@rule(
+    "CON-003",
+    title="Each planned break is prepared with the patient",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="A planned break was not discussed with the patient before it began.",
+    rationale="Because breaks are danger times, each is talked through with the patient ahead "
+    "of time so the sessions before it are not lost.",
+)
+def breaks_prepared(case: CaseFile) -> Iterator[Breach]:
+    for i, brk in enumerate(case.planned_breaks):
+        if brk.starts_on > case.as_of:
+            continue  # still ahead: not yet due
+        talked = brk.discussed_with_patient_on
+        if talked is None or talked >= brk.starts_on:
+            yield Breach(("planned_breaks", i, "discussed_with_patient_on"))
+
+
+@rule(
+    "CON-004",
+    title="Interim reports are regular during treatment",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P6",),
+    message="During treatment more than 91 days passed without an interim progress report.",
+    rationale="The case manager's interim reports on progress feed the risk assessment. The "
+    "source gives no interval; this handbook sets one quarter (91 days).",
+)
+def reports_regular(case: CaseFile) -> Iterator[Breach]:
+    plan = case.treatment_plan
+    if plan is None:
+        return
+    end = case.as_of
+    if case.end_of_treatment is not None:
+        end = min(end, case.end_of_treatment.ended_on)
+    if end <= plan.starts_on:
+        return
+    dates = sorted(r.sent_on for r in case.interim_reports if plan.starts_on <= r.sent_on <= end)
+    marks = [plan.starts_on, *dates, end]
+    if any((b - a).days > REPORT_INTERVAL_DAYS for a, b in itertools.pairwise(marks)):
+        yield Breach(("interim_reports",))
+
+
+@rule(
+    "CON-005",
+    title="The case manager writes the interim reports",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P6",),
+    message="An interim report was written by someone other than the case manager.",
+    variants={"therapist": "An interim report was written by the therapist; the case manager "
+              "writes them, which protects the therapist's role."},
+    rationale="Reports come from the case manager so that the therapist is not also the "
+    "patient's reporter.",
+)
+def reports_by_case_manager(case: CaseFile) -> Iterator[Breach]:
+    manager, therapist = case.roles.case_manager, case.roles.therapist
+    if manager is None:
+        return
+    for i, report in enumerate(case.interim_reports):
+        if report.author == manager.staff_id:
+            continue
+        is_therapist = therapist is not None and report.author == therapist.staff_id
+        yield Breach(("interim_reports", i, "author"), "therapist" if is_therapist else None)
+
+
+@rule(
+    "CON-006",
+    title="Interim reports go to the risk assessor",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P4", "P6"),
+    message="An interim report was sent to someone other than the risk assessor.",
+    rationale="Interim reports are co-ordinated for risk assessment, which is the risk "
+    "assessor's task.",
+)
+def reports_to_assessor(case: CaseFile) -> Iterator[Breach]:
+    assessor = case.roles.risk_assessor
+    if assessor is None:
+        return
+    for i, report in enumerate(case.interim_reports):
+        if report.recipient != assessor.staff_id:
+            yield Breach(("interim_reports", i, "recipient"))

@@ -1,0 +1,284 @@
+"""Case-file integrity: the record must be coherent before the protocol can be judged on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from protocol_checks import PROTOCOL_VERSION
+from protocol_checks.case import CaseFile, Stage
+from protocol_checks.findings import Path, Severity
+from protocol_checks.rules.registry import Breach, rule
+from protocol_checks.rules.roles import ROLE_NAMES
+
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def recorded_dates(case: CaseFile) -> Iterator[tuple[Path, date]]:
+    """Dates of things that have happened (not plans), with their paths."""
+    if case.referral:
+        yield ("referral", "received_on"), case.referral.received_on
+    for name in ROLE_NAMES:
+        holder = getattr(case.roles, name)
+        if holder is not None:
+            yield ("roles", name, "assigned_on"), holder.assigned_on
+    if case.roles_explained:
+        yield ("roles_explained", "explained_on"), case.roles_explained.explained_on
+    if case.information_sharing:
+        yield ("information_sharing", "agreed_on"), case.information_sharing.agreed_on
+        if case.information_sharing.explained_to_patient_on:
+            yield (("information_sharing", "explained_to_patient_on"),
+                   case.information_sharing.explained_to_patient_on)
+    if a := case.assessment:
+        yield ("assessment", "started_on"), a.started_on
+        if a.motivation:
+            yield ("assessment", "motivation", "assessed_on"), a.motivation.assessed_on
+        if a.therapeutic_contract:
+            yield ("assessment", "therapeutic_contract", "agreed_on"), a.therapeutic_contract.agreed_on
+        if a.psychological_mindedness:
+            yield (("assessment", "psychological_mindedness", "assessed_on"),
+                   a.psychological_mindedness.assessed_on)
+    if m := case.medication:
+        if m.first_dose_on:
+            yield ("medication", "first_dose_on"), m.first_dose_on
+        if m.consent:
+            yield ("medication", "consent", "obtained_on"), m.consent.obtained_on
+    for i, s in enumerate(case.sessions):
+        yield ("sessions", i, "on"), s.on
+    for i, r in enumerate(case.interim_reports):
+        yield ("interim_reports", i, "sent_on"), r.sent_on
+    if e := case.end_of_treatment:
+        yield ("end_of_treatment", "ended_on"), e.ended_on
+        if e.long_term_contact:
+            yield ("end_of_treatment", "long_term_contact", "arranged_on"), e.long_term_contact.arranged_on
+    if case.closure:
+        yield ("closure", "closed_on"), case.closure.closed_on
+    for i, att in enumerate(case.attestations):
+        yield ("attestations", i, "confirmed_on"), att.confirmed_on
+    for i, w in enumerate(case.waivers):
+        yield ("waivers", i, "waived_on"), w.waived_on
+
+
+@rule(
+    "DATA-001",
+    title="The case follows this version of the protocol",
+    severity=Severity.error,
+    stage=Stage.referral,
+    paragraphs=(),
+    message=f"The case file declares a protocol version other than {PROTOCOL_VERSION}; it was "
+    "checked against this version, so review it against the changelog and update the field.",
+    rationale="Rules change between versions; a case kept to another version cannot be "
+    "silently judged by this one.",
+)
+def protocol_version_matches(case: CaseFile) -> Iterator[Breach]:
+    if case.protocol_version != PROTOCOL_VERSION:
+        yield Breach(("protocol_version",))
+
+
+def _order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Path]]:
+    """Pairs (earlier, later, path of later) that must not run backwards."""
+    plan, a, ref = case.treatment_plan, case.assessment, case.referral
+    if plan:
+        yield plan.starts_on, plan.planned_end_on, ("treatment_plan", "planned_end_on")
+        if a:
+            yield a.started_on, plan.starts_on, ("treatment_plan", "starts_on")
+        if case.end_of_treatment:
+            yield plan.starts_on, case.end_of_treatment.ended_on, ("end_of_treatment", "ended_on")
+    if ref and a:
+        yield ref.received_on, a.started_on, ("assessment", "started_on")
+    for i, b in enumerate(case.planned_breaks):
+        yield b.starts_on, b.ends_on, ("planned_breaks", i, "ends_on")
+    if ref and case.closure:
+        yield ref.received_on, case.closure.closed_on, ("closure", "closed_on")
+    if case.end_of_treatment and case.end_of_treatment.long_term_contact:
+        contact = case.end_of_treatment.long_term_contact
+        yield case.end_of_treatment.ended_on, contact.next_review_on, (
+            "end_of_treatment", "long_term_contact", "next_review_on")
+
+
+@rule(
+    "DATA-002",
+    title="Dates run forwards",
+    severity=Severity.error,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="A date comes before the date it must follow (for example an end before its start).",
+    rationale="A record whose dates run backwards cannot be judged: every rule about 'before' "
+    "and 'after' would be meaningless.",
+)
+def dates_in_order(case: CaseFile) -> Iterator[Breach]:
+    for earlier, later, path in _order_checks(case):
+        if earlier is not None and later is not None and later < earlier:
+            yield Breach(path)
+
+
+@rule(
+    "DATA-003",
+    title="Nothing is recorded as done after the file's date",
+    severity=Severity.error,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="Something is recorded as having happened after the case file's 'as_of' date.",
+    variants={"as_of": "The case file's 'as_of' date is in the future."},
+    rationale="Events recorded in the future are typing errors or invented records; either way "
+    "the protocol cannot be judged on them.",
+)
+def nothing_in_future(case: CaseFile) -> Iterator[Breach]:
+    if case.as_of > date.today() + FUTURE_TOLERANCE:
+        yield Breach(("as_of",), "as_of")
+    for path, day in recorded_dates(case):
+        if day > case.as_of:
+            yield Breach(path)
+
+
+@rule(
+    "DATA-004",
+    title="Sessions fall within formal treatment",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P13",),
+    message="A session is recorded before formal treatment started or after it ended.",
+    rationale="Sessions outside the treatment period belong to another record (assessment or "
+    "long-term contact) and would distort the checks on attendance.",
+)
+def sessions_within_treatment(case: CaseFile) -> Iterator[Breach]:
+    plan = case.treatment_plan
+    if plan is None:
+        return
+    end = case.end_of_treatment.ended_on if case.end_of_treatment else None
+    for i, s in enumerate(case.sessions):
+        if s.on < plan.starts_on or (end is not None and s.on > end):
+            yield Breach(("sessions", i, "on"))
+
+
+def _staff_references(case: CaseFile) -> Iterator[tuple[Path, str]]:
+    if case.roles_explained:
+        yield ("roles_explained", "explained_by"), case.roles_explained.explained_by
+    if case.information_sharing:
+        yield ("information_sharing", "set_by"), case.information_sharing.set_by
+    if a := case.assessment:
+        if a.motivation:
+            yield ("assessment", "motivation", "assessed_by"), a.motivation.assessed_by
+        if a.psychological_mindedness:
+            yield (("assessment", "psychological_mindedness", "assessed_by"),
+                   a.psychological_mindedness.assessed_by)
+    if case.medication and case.medication.consent:
+        yield ("medication", "consent", "obtained_by"), case.medication.consent.obtained_by
+    for i, r in enumerate(case.interim_reports):
+        yield ("interim_reports", i, "author"), r.author
+        yield ("interim_reports", i, "recipient"), r.recipient
+    for i, att in enumerate(case.attestations):
+        yield ("attestations", i, "confirmed_by"), att.confirmed_by
+
+
+@rule(
+    "DATA-005",
+    title="Staff named in the record hold a role",
+    severity=Severity.warning,
+    stage=Stage.referral,
+    paragraphs=("P3", "P4", "P5", "P6"),
+    message="A staff ID in the record holds none of the four roles (nor prescribes); check for "
+    "a typing error.",
+    rationale="Every action in the record should trace to a named role; an unknown staff ID is "
+    "most often a typing error that would hide who is responsible.",
+)
+def staff_hold_roles(case: CaseFile) -> Iterator[Breach]:
+    known = {h.staff_id for name in ROLE_NAMES if (h := getattr(case.roles, name)) is not None}
+    if case.medication:
+        known.add(case.medication.prescriber.staff_id)
+    for path, staff_id in _staff_references(case):
+        if staff_id not in known:
+            yield Breach(path)
+
+
+@rule(
+    "DATA-006",
+    title="Waivers are valid",
+    severity=Severity.error,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="A waiver names an error rule; errors cannot be waived.",
+    variants={"unknown": "A waiver names a rule that does not exist."},
+    rationale="A warning may be accepted for a reason; a requirement of the protocol may not.",
+)
+def waivers_valid(case: CaseFile) -> Iterator[Breach]:
+    from protocol_checks.rules.registry import REGISTRY
+
+    for i, waiver in enumerate(case.waivers):
+        target = REGISTRY.get(waiver.rule)
+        if target is None:
+            yield Breach(("waivers", i, "rule"), "unknown")
+        elif target.severity is Severity.error:
+            yield Breach(("waivers", i, "rule"))
+
+
+@rule(
+    "DATA-007",
+    title="Attestations name attestation items",
+    severity=Severity.error,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="An attestation names a checklist item that is checked by a rule, not by "
+    "attestation.",
+    variants={"unknown": "An attestation names a checklist item that does not exist."},
+    rationale="Only items that no program can verify are confirmed by a person; the others "
+    "are checked from the record itself.",
+)
+def attestations_valid(case: CaseFile) -> Iterator[Breach]:
+    from protocol_checks.protocol import load_protocol
+
+    items = load_protocol().items
+    for i, att in enumerate(case.attestations):
+        item = items.get(att.item)
+        if item is None:
+            yield Breach(("attestations", i, "item"), "unknown")
+        elif not item.is_attestation:
+            yield Breach(("attestations", i, "item"))
+
+
+@rule(
+    "DATA-008",
+    title="The stage agrees with the record",
+    severity=Severity.error,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="The case is marked closed but no closure is recorded.",
+    variants={
+        "not_closed": "A closure is recorded but the case is not marked closed.",
+        "last_stage": "A closed case's last stage cannot itself be 'closed'.",
+        "behind": "The end of formal treatment is recorded but the case is still marked as in "
+        "treatment or earlier.",
+    },
+    rationale="Rules apply by stage; a stage that disagrees with the record would switch the "
+    "wrong rules on or off.",
+)
+def stage_consistent(case: CaseFile) -> Iterator[Breach]:
+    if case.stage is Stage.closed and case.closure is None:
+        yield Breach(("stage",))
+    if case.closure is not None and case.stage is not Stage.closed:
+        yield Breach(("closure",), "not_closed")
+    if case.closure is not None and case.closure.last_stage is Stage.closed:
+        yield Breach(("closure", "last_stage"), "last_stage")
+    if case.end_of_treatment is not None and case.effective_stage.rank < Stage.long_term_contact.rank:
+        yield Breach(("stage",), "behind")
+
+
+@rule(
+    "ATT-001",
+    title="Attestations due at this stage are recorded",
+    severity=Severity.warning,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="A checklist item that needs a person's confirmation at this stage has none yet; "
+    "see the checklist command for which.",
+    rationale="Some items (for example alertness to deception, P12) cannot be read from the "
+    "record; they count as met only when someone accountable confirms them.",
+)
+def attestations_due(case: CaseFile) -> Iterator[Breach]:
+    from protocol_checks.protocol import load_protocol
+
+    confirmed = {att.item for att in case.attestations}
+    for item in load_protocol().due_items(case):
+        if item.is_attestation and item.id not in confirmed:
+            yield Breach(("attestations",))
+            return

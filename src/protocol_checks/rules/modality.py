@@ -1,0 +1,194 @@
+"""Choosing a modality and its planned length (P5, P10, P11, P13)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from protocol_checks.case import CaseFile, Modality, SessionFrequency, Stage
+from protocol_checks.findings import Severity
+from protocol_checks.rules._dates import add_months
+from protocol_checks.rules.registry import Breach, rule
+
+
+def _psychodynamic(case: CaseFile) -> bool:
+    return case.treatment_plan is not None and case.treatment_plan.modality is Modality.psychodynamic
+
+
+@rule(
+    "MOD-001",
+    title="The treatment plan is recorded",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P5", "P13"),
+    message="No treatment plan is recorded: modality, individual or group, start, planned end "
+    "and session frequency.",
+    rationale="Who treats, with which modality, and for how long are the basis of every later "
+    "check on the conduct and length of treatment.",
+)
+def plan_recorded(case: CaseFile) -> Iterator[Breach]:
+    if case.treatment_plan is None:
+        yield Breach(("treatment_plan",))
+
+
+@rule(
+    "MOD-002",
+    title="Psychodynamic treatment needs psychological mindedness assessed",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="Psychodynamic treatment is planned but psychological mindedness has not been "
+    "assessed.",
+    variants={"late": "Psychological mindedness was assessed only after treatment had started."},
+    rationale="Psychodynamic work needs some psychological mindedness: awareness of one's own "
+    "feelings, readiness to admit inner conflict, flexible thinking, and linking the present "
+    "with childhood.",
+)
+def mindedness_assessed(case: CaseFile) -> Iterator[Breach]:
+    if not _psychodynamic(case):
+        return
+    assert case.treatment_plan is not None
+    pm = case.assessment.psychological_mindedness if case.assessment else None
+    if pm is None:
+        yield Breach(("assessment", "psychological_mindedness"))
+    elif pm.assessed_on > case.treatment_plan.starts_on:
+        yield Breach(("assessment", "psychological_mindedness", "assessed_on"), "late")
+
+
+@rule(
+    "MOD-003",
+    title="Psychodynamic treatment: the capacities are present",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="Psychodynamic treatment is planned although one or more of the four capacities of "
+    "psychological mindedness were judged absent.",
+    rationale="An element of psychological mindedness is needed for psychodynamic work. Much "
+    "may only emerge during treatment, so a missing capacity is a warning to weigh, not a bar.",
+)
+def mindedness_present(case: CaseFile) -> Iterator[Breach]:
+    pm = case.assessment.psychological_mindedness if case.assessment else None
+    if not _psychodynamic(case) or pm is None:
+        return
+    for name in ("recognises_own_feelings", "acknowledges_internal_conflict",
+                 "flexible_thinking", "links_present_to_childhood"):
+        if not getattr(pm, name):
+            yield Breach(("assessment", "psychological_mindedness", name))
+
+
+@rule(
+    "MOD-004",
+    title="Psychodynamic treatment only when sought voluntarily",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="Psychodynamic treatment is planned but the patient is not recorded as seeking "
+    "treatment voluntarily.",
+    variants={"unknown": "Psychodynamic treatment is planned but whether the patient seeks "
+              "treatment voluntarily is not recorded."},
+    rationale="It is generally accepted, in outpatient and secure settings alike, that dynamic "
+    "psychotherapy works only when the patient chooses it.",
+)
+def psychodynamic_voluntary(case: CaseFile) -> Iterator[Breach]:
+    if not _psychodynamic(case):
+        return
+    voluntary = case.assessment.seeks_treatment_voluntarily if case.assessment else None
+    if voluntary is None:
+        yield Breach(("assessment", "seeks_treatment_voluntarily"), "unknown")
+    elif not voluntary:
+        yield Breach(("assessment", "seeks_treatment_voluntarily"))
+
+
+@rule(
+    "MOD-005",
+    title="Psychodynamic treatment: externalising responsibility is flagged",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="Psychodynamic treatment is planned for a patient who tends to place responsibility "
+    "and control in others; this bodes poorly and should be weighed.",
+    variants={"unknown": "Psychodynamic treatment is planned but whether the patient "
+              "externalises responsibility is not recorded."},
+    rationale="A patient who puts the locus of control in other people or agencies is a poor "
+    "prospect for psychodynamic treatment, according to the source.",
+)
+def externalising_flagged(case: CaseFile) -> Iterator[Breach]:
+    if not _psychodynamic(case):
+        return
+    externalises = case.assessment.externalises_responsibility if case.assessment else None
+    if externalises is None:
+        yield Breach(("assessment", "externalises_responsibility"), "unknown")
+    elif externalises:
+        yield Breach(("assessment", "externalises_responsibility"))
+
+
+def _outside(case: CaseFile, modality: Modality, low_months: int, high_months: int) -> bool:
+    plan = case.treatment_plan
+    if plan is None or plan.modality is not modality or plan.planned_end_on < plan.starts_on:
+        return False
+    return not (
+        add_months(plan.starts_on, low_months) <= plan.planned_end_on
+        <= add_months(plan.starts_on, high_months)
+    )
+
+
+@rule(
+    "MOD-006",
+    title="CBT is planned for 6 to 12 months",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P13",),
+    message="Cognitive-behavioural treatment is planned for less than 6 or more than 12 months.",
+    rationale="Cognitive and behavioural treatments are intensive and time-limited: the source "
+    "gives six months to a year.",
+)
+def cbt_duration(case: CaseFile) -> Iterator[Breach]:
+    if _outside(case, Modality.cbt, 6, 12):
+        yield Breach(("treatment_plan", "planned_end_on"))
+
+
+@rule(
+    "MOD-007",
+    title="Psychodynamic treatment is planned for 2 to 3 years",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P13",),
+    message="Psychodynamic treatment is planned for less than 2 or more than 3 years.",
+    rationale="Dynamic treatments last longer than CBT; the source says they often run for "
+    "two to three years. 'Often' makes this a warning.",
+)
+def psychodynamic_duration(case: CaseFile) -> Iterator[Breach]:
+    if _outside(case, Modality.psychodynamic, 24, 36):
+        yield Breach(("treatment_plan", "planned_end_on"))
+
+
+@rule(
+    "MOD-008",
+    title="Psychodynamic sessions are weekly",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P13",),
+    message="Psychodynamic treatment is planned at a frequency other than weekly.",
+    rationale="The source describes dynamic treatment as often weekly sessions over years.",
+)
+def psychodynamic_weekly(case: CaseFile) -> Iterator[Breach]:
+    if _psychodynamic(case):
+        assert case.treatment_plan is not None
+        if case.treatment_plan.session_frequency is not SessionFrequency.weekly:
+            yield Breach(("treatment_plan", "session_frequency"))
+
+
+@rule(
+    "MOD-009",
+    title="Mindedness is judged from the history as well as interviews",
+    severity=Severity.advice,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="The assessment of psychological mindedness does not record a review of the "
+    "history, including any earlier treatment.",
+    rationale="Some of the needed capacities can be judged from the patient's history, earlier "
+    "attempts at treatment among it, as well as from the first interviews.",
+)
+def mindedness_uses_history(case: CaseFile) -> Iterator[Breach]:
+    pm = case.assessment.psychological_mindedness if case.assessment else None
+    if _psychodynamic(case) and pm is not None and not pm.previous_treatment_reviewed:
+        yield Breach(("assessment", "psychological_mindedness", "previous_treatment_reviewed"))

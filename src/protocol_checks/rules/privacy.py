@@ -1,0 +1,81 @@
+"""Pseudonymity: case files must not hold direct identifiers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from protocol_checks.case import CaseFile, Stage
+from protocol_checks.findings import Path, Severity
+from protocol_checks.rules.registry import Breach, rule
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<![\w])(?:\+44\s?\(?0?\)?|0)(?:[\s-]?\d){9,10}(?!\d)")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][ABD-HJLNP-UW-Z]{2}\b", re.I)
+_NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
+_TITLED_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+")
+
+
+def valid_nhs_number(digits: str) -> bool:
+    """Modulus 11 check used by NHS numbers (weights 10..2 over the first nine digits)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def looks_identifying(text: str) -> str | None:
+    """The kind of direct identifier ``text`` appears to contain, if any."""
+    if _EMAIL.search(text):
+        return "email"
+    for match in _NHS.finditer(text):
+        if valid_nhs_number("".join(match.groups())):
+            return "nhs_number"
+    if _PHONE.search(text):
+        return "phone"
+    if _POSTCODE.search(text):
+        return "postcode"
+    if _TITLED_NAME.search(text):
+        return "name"
+    return None
+
+
+def free_text(case: CaseFile) -> Iterator[tuple[Path, str]]:
+    """Every free-text value in the case, with its path."""
+    if case.information_sharing:
+        yield ("information_sharing", "circumstances"), case.information_sharing.circumstances
+    if case.medication:
+        yield ("medication", "drug"), case.medication.drug
+    for i, w in enumerate(case.waivers):
+        yield ("waivers", i, "reason"), w.reason
+    if case.notes:
+        yield ("notes",), case.notes
+
+
+@rule(
+    "PRIV-001",
+    title="The case file holds no direct identifiers",
+    severity=Severity.warning,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="Free text looks like it holds an email address; case files must be pseudonymous.",
+    variants={
+        "nhs_number": "Free text holds what looks like a valid NHS number; case files must be "
+        "pseudonymous.",
+        "phone": "Free text looks like it holds a telephone number; case files must be "
+        "pseudonymous.",
+        "postcode": "Free text looks like it holds a UK postcode; case files must be "
+        "pseudonymous.",
+        "name": "Free text looks like it holds a titled personal name; case files must be "
+        "pseudonymous.",
+    },
+    rationale="Case files are checked in CI and shared in folders; a direct identifier turns "
+    "a pseudonymous record into personal data (UK GDPR; GMC Confidentiality, 2017).",
+)
+def no_direct_identifiers(case: CaseFile) -> Iterator[Breach]:
+    for path, text in free_text(case):
+        kind = looks_identifying(text)
+        if kind is not None:
+            yield Breach(path, None if kind == "email" else kind)

@@ -1,0 +1,87 @@
+"""The rule registry: each rule is a small function registered with its metadata.
+
+A rule yields :class:`Breach` objects (where, and which of its fixed messages); it never raises
+for a protocol breach and never builds a message from case values, so no output can leak them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from protocol_checks.case import CaseFile, Stage
+from protocol_checks.findings import Path, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """Where a rule is not met, and which of the rule's declared messages applies."""
+
+    path: Path
+    variant: str | None = None
+
+
+Check = Callable[[CaseFile], Iterable[Breach]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A protocol rule: what it checks, how strongly, from which stage, and on what source."""
+
+    id: str
+    title: str
+    severity: Severity
+    stage: Stage
+    paragraphs: tuple[str, ...]
+    message: str
+    rationale: str
+    check: Check = field(repr=False, compare=False)
+    variants: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of this rule's entry in the handbook's rule catalogue."""
+        return f"rule-{self.id.lower()}"
+
+    @property
+    def chapter(self) -> str:
+        return self.id.split("-")[0]
+
+    def applies_at(self, stage: Stage) -> bool:
+        return stage.rank >= self.stage.rank
+
+    def messages(self) -> list[str]:
+        return [self.message, *self.variants.values()]
+
+    def run(self, case: CaseFile) -> Iterator[tuple[Path, str]]:
+        for breach in self.check(case):
+            text = self.message if breach.variant is None else self.variants[breach.variant]
+            yield breach.path, text
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    id: str,
+    *,
+    title: str,
+    severity: Severity,
+    stage: Stage,
+    paragraphs: tuple[str, ...],
+    message: str,
+    rationale: str,
+    variants: dict[str, str] | None = None,
+) -> Callable[[Check], Check]:
+    """Register ``check`` as rule ``id``; IDs are stable and never reused."""
+
+    def register(check: Check) -> Check:
+        if id in REGISTRY:
+            raise ValueError(f"rule {id} registered twice")
+        REGISTRY[id] = Rule(
+            id=id, title=title, severity=severity, stage=stage, paragraphs=paragraphs,
+            message=message, rationale=rationale, check=check, variants=variants or {},
+        )
+        return check
+
+    return register

@@ -1,0 +1,190 @@
+"""The four professional roles and explaining them to the patient (P2-P7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from protocol_checks.case import CaseFile, Profession, Stage
+from protocol_checks.findings import Severity
+from protocol_checks.rules.registry import Breach, rule
+
+ROLE_NAMES = ("responsible_clinician", "risk_assessor", "therapist", "case_manager")
+
+
+def _identified(role: str, paragraph: str, rule_id: str, title: str, why: str) -> None:
+    @rule(
+        rule_id,
+        title=title,
+        severity=Severity.error,
+        stage=Stage.assessment,
+        paragraphs=("P2", paragraph),
+        message=f"No {role.replace('_', ' ')} is identified; every role must be named before "
+        "assessment begins.",
+        rationale=why,
+    )
+    def check(case: CaseFile) -> Iterator[Breach]:
+        if getattr(case.roles, role) is None:
+            yield Breach(("roles", role))
+
+    check.__name__ = f"{role}_identified"
+
+
+_identified(
+    "responsible_clinician", "P3", "ROLE-001", "The responsible clinician is identified",
+    "Someone must hold overall psychiatric responsibility, including the power to arrange "
+    "admission if outpatient treatment needs it.",
+)
+_identified(
+    "risk_assessor", "P4", "ROLE-002", "The risk assessor is identified",
+    "Someone must own the assessment of risk to potential victims and decide when that "
+    "information goes to other agencies.",
+)
+_identified(
+    "therapist", "P5", "ROLE-003", "The therapist is identified",
+    "The person who will deliver treatment, whatever its modality, must be known from the start.",
+)
+_identified(
+    "case_manager", "P6", "ROLE-004", "The case manager is identified",
+    "A case manager in the centre links the professionals and agencies and writes interim "
+    "reports, so that the therapist need not.",
+)
+
+
+@rule(
+    "ROLE-005",
+    title="The responsible clinician can arrange admission",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P3",),
+    message="The responsible clinician is not recorded as able to arrange admission should "
+    "outpatient treatment need it.",
+    rationale="The source's example of what the responsible clinician is for is arranging the "
+    "patient's admission if that becomes necessary during outpatient treatment.",
+)
+def clinician_can_admit(case: CaseFile) -> Iterator[Breach]:
+    rc = case.roles.responsible_clinician
+    if rc is not None and not rc.can_admit:
+        yield Breach(("roles", "responsible_clinician", "can_admit"))
+
+
+@rule(
+    "ROLE-006",
+    title="The responsible clinician is a psychiatrist and care coordinator",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P3",),
+    message="The responsible clinician is not a psychiatrist; in the source this role is held "
+    "by a psychiatrist.",
+    variants={
+        "not_coordinator": "The responsible clinician is not also the care coordinator, as "
+        "they usually are in UK services.",
+    },
+    rationale="In UK services the source describes the responsible clinician as a psychiatrist "
+    "who usually also acts as the keyworker under the care programme approach (today's care "
+    "coordinator). 'Usually' makes this a warning.",
+)
+def clinician_is_psychiatrist_coordinator(case: CaseFile) -> Iterator[Breach]:
+    rc = case.roles.responsible_clinician
+    if rc is None:
+        return
+    if rc.profession is not Profession.psychiatrist:
+        yield Breach(("roles", "responsible_clinician", "profession"))
+    if not rc.care_coordinator:
+        yield Breach(("roles", "responsible_clinician", "care_coordinator"), "not_coordinator")
+
+
+@rule(
+    "ROLE-007",
+    title="Risk assessment is kept apart from therapy",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P4", "P6"),
+    message="The risk assessor is also the therapist; usually these are different people.",
+    rationale="The source says the risk assessor is usually not the person giving treatment; "
+    "keeping the two apart protects the therapeutic relationship.",
+)
+def assessor_not_therapist(case: CaseFile) -> Iterator[Breach]:
+    ra, th = case.roles.risk_assessor, case.roles.therapist
+    if ra is not None and th is not None and ra.staff_id == th.staff_id:
+        yield Breach(("roles", "risk_assessor", "staff_id"))
+
+
+@rule(
+    "ROLE-008",
+    title="The risk assessor is a psychiatrist trained in risk",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P4",),
+    message="The risk assessor is not a psychiatrist; ideally they are.",
+    variants={
+        "not_trained": "The risk assessor is not recorded as specifically trained in risk "
+        "assessment and risk management; ideally they are.",
+    },
+    rationale="Ideally, says the source, the risk assessor is a psychiatrist with specific "
+    "training in assessing and managing risk. 'Ideally' makes this a warning.",
+)
+def assessor_is_trained_psychiatrist(case: CaseFile) -> Iterator[Breach]:
+    ra = case.roles.risk_assessor
+    if ra is None:
+        return
+    if ra.profession is not Profession.psychiatrist:
+        yield Breach(("roles", "risk_assessor", "profession"))
+    if not ra.risk_trained:
+        yield Breach(("roles", "risk_assessor", "risk_trained"), "not_trained")
+
+
+@rule(
+    "ROLE-009",
+    title="The roles are explained to the patient before assessment",
+    severity=Severity.error,
+    stage=Stage.assessment,
+    paragraphs=("P7",),
+    message="There is no record that the four roles were explained to the patient.",
+    variants={
+        "late": "The roles were explained to the patient only after assessment had begun.",
+    },
+    rationale="Once the roles are settled they are to be explained to the patient as clearly "
+    "as possible, so the patient knows who treats, who assesses risk and who co-ordinates.",
+)
+def roles_explained(case: CaseFile) -> Iterator[Breach]:
+    if case.roles_explained is None:
+        yield Breach(("roles_explained",))
+    elif case.assessment is not None and case.roles_explained.explained_on > case.assessment.started_on:
+        yield Breach(("roles_explained", "explained_on"), "late")
+
+
+@rule(
+    "ROLE-010",
+    title="The roles are settled before assessment begins",
+    severity=Severity.error,
+    stage=Stage.assessment,
+    paragraphs=("P2",),
+    message="A role was assigned only after assessment had begun; all four are to be settled "
+    "before it starts.",
+    rationale="The source asks for the roles to be identified before assessment and treatment "
+    "are embarked upon.",
+)
+def roles_before_assessment(case: CaseFile) -> Iterator[Breach]:
+    if case.assessment is None:
+        return
+    for name in ROLE_NAMES:
+        holder = getattr(case.roles, name)
+        if holder is not None and holder.assigned_on > case.assessment.started_on:
+            yield Breach(("roles", name, "assigned_on"))
+
+
+@rule(
+    "ROLE-011",
+    title="The four roles are not all held by one person",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P3", "P4", "P5", "P6"),
+    message="One person holds all four roles; the protocol separates them so that treatment, "
+    "risk assessment and liaison check one another.",
+    rationale="The source describes four distinct functions; one person in all of them loses "
+    "the separation between treatment and risk assessment.",
+)
+def roles_not_one_person(case: CaseFile) -> Iterator[Breach]:
+    holders = [getattr(case.roles, name) for name in ROLE_NAMES]
+    if all(holders) and len({h.staff_id for h in holders if h}) == 1:
+        yield Breach(("roles",))

@@ -1,0 +1,132 @@
+"""Run the rules a case's stage calls for, and turn inputs into results.
+
+The core of the validator: callable without the command line, prints nothing, raises nothing for
+bad input (bad input becomes an :class:`InputProblem` on the file's result).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from protocol_checks.case import CaseFile
+from protocol_checks.findings import FileResult, Finding, InputProblem, Severity
+from protocol_checks.loader import MAX_BYTES, Loaded, parse, read_bytes
+from protocol_checks.locate import scan
+from protocol_checks.protocol import Protocol, load_protocol
+
+RULES_PAGE = "reference/rules.html"
+"""Where the rule catalogue lives in the built handbook, relative to its root."""
+
+URL_ENV = "PROTOCOL_CHECKS_HANDBOOK_URL"
+STDIN = "-"
+
+
+def handbook_base(explicit: str | None = None) -> str:
+    """The handbook's base URL: the option, else the environment, else relative links."""
+    base = explicit if explicit is not None else os.environ.get(URL_ENV, "")
+    return base if not base or base.endswith("/") else base + "/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    handbook_url: str = ""
+    max_bytes: int = MAX_BYTES
+
+
+def rule_url(base: str, rule_id: str, protocol: Protocol | None = None) -> str:
+    rule = (protocol or load_protocol()).rules[rule_id]
+    return f"{base}{RULES_PAGE}#{rule.anchor}"
+
+
+def check_case(case: CaseFile, protocol: Protocol, base: str = "") -> list[Finding]:
+    """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet)."""
+    stage = case.effective_stage
+    waived = {w.rule for w in case.waivers}
+    findings = []
+    for rule in protocol.rules.values():
+        if not rule.applies_at(stage):
+            continue
+        for path, message in rule.run(case):
+            findings.append(Finding(
+                rule_id=rule.id, severity=rule.severity, message=message, path=path,
+                url=f"{base}{RULES_PAGE}#{rule.anchor}",
+                waived=rule.severity is not Severity.error and rule.id in waived,
+            ))
+    return findings
+
+
+def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str) -> FileResult:
+    """Findings located to lines (only when there are findings), or the input's problems."""
+    if loaded.case is None:
+        return FileResult(name, problems=loaded.problems)
+    findings = check_case(loaded.case, protocol, base)
+    if findings and loaded.text is not None:
+        located = scan(loaded.text)
+        findings = [
+            Finding(f.rule_id, f.severity, f.message, f.path, f.url, located.line_of(f.path),
+                    f.waived)
+            for f in findings
+        ]
+        findings.sort(key=lambda f: (f.line or 0, f.rule_id, f.json_path))
+    return FileResult(name, findings=findings, stage=loaded.case.stage.value)
+
+
+def check_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
+    if len(data) > settings.max_bytes:
+        return FileResult(name, problems=[InputProblem(
+            f"input is larger than the limit of {settings.max_bytes:,} bytes")])
+    return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+
+
+def check_path(name: str, settings: Settings) -> FileResult:
+    """Check one file (or ``-`` for standard input)."""
+    if name == STDIN:
+        data = sys.stdin.buffer.read(settings.max_bytes + 1)
+        return check_bytes("<stdin>", data, settings)
+    data, problem = read_bytes(name, settings.max_bytes)
+    if problem is not None:
+        return FileResult(name, problems=[problem])
+    assert data is not None
+    return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+
+
+def expand(paths: Iterable[str]) -> Iterator[str | FileResult]:
+    """Files to check, in a stable order: folders are walked for ``*.json``; symlinked folders
+    are not followed (no loops). A folder with no JSON yields a problem, not silence."""
+    for path in paths:
+        if path != STDIN and os.path.isdir(path):
+            found = False
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith(".json"):
+                        found = True
+                        yield os.path.join(root, name)
+            if not found:
+                yield FileResult(path, problems=[InputProblem("folder holds no .json files")])
+        else:
+            yield path
+
+
+def _check_item(item: str | FileResult, settings: Settings) -> FileResult:
+    return item if isinstance(item, FileResult) else check_path(item, settings)
+
+
+def _worker(args: tuple[str | FileResult, Settings]) -> FileResult:
+    return _check_item(*args)
+
+
+def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[FileResult]:
+    """Results for every input, streamed, in input order; ``jobs`` > 1 uses worker processes."""
+    items = expand(paths)
+    if jobs <= 1:
+        for item in items:
+            yield _check_item(item, settings)
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=load_protocol) as pool:
+        yield from pool.imap(_worker, ((item, settings) for item in items), chunksize=32)
