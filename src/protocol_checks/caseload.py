@@ -1,1 +1,464 @@
-"""Placeholder replaced below."""
+"""The caseload report: one self-contained, offline HTML file summarising many case files.
+
+``protocol-checks report PATH... -o report.html`` streams every result through
+:func:`write_report`, which keeps only small aggregates (counts per rule, per stage and per
+severity, a bounded heap of the cases needing action first, and a bounded list of unreadable
+files), so memory does not grow with the size of the caseload.
+
+Nothing from inside a case file reaches the report: only file names, rule IDs, the rules' fixed
+titles, severities, stages, counts, JSON paths, line numbers and the loader's fixed problem
+messages. Every string is passed through :func:`html.escape`. The page has no scripts and loads
+nothing: its CSS and charts (inline SVG, each with a text equivalent and a table) are inline.
+"""
+
+from __future__ import annotations
+
+import heapq
+import html
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+from protocol_checks import __version__
+from protocol_checks.case import Stage
+from protocol_checks.findings import FileResult
+from protocol_checks.protocol import Protocol, load_protocol
+from protocol_checks.reporters.base import Summary
+
+RULES_PAGE = "reference/rules.html"
+"""The rule catalogue's page in the handbook, relative to its root (as in validate.py)."""
+
+TOP_CASES = 50
+"""How many cases the "needing action first" table lists."""
+
+MAX_UNREADABLE = 500
+"""How many unreadable files are listed by name; the rest are counted."""
+
+CHART_RULES = 20
+"""How many rules the bar chart shows; the table beside it lists every rule."""
+
+SEVERITIES = ("error", "warning", "advice")
+
+
+def _e(value: object) -> str:
+    """Escape any value for HTML text or a quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _file(name: str) -> str:
+    """A file name, escaped, with line-break opportunities after each folder separator."""
+    return "/<wbr>".join(_e(part) for part in name.split("/"))
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{_n(n)} {word if n == 1 else (plural or word + 's')}"
+
+
+@dataclass(order=False, slots=True)
+class _Ranked:
+    """One case in the bounded heap; the heap's top is the *least* urgent case kept."""
+
+    errors: int
+    warnings: int
+    advice: int
+    name: str
+    stage: str | None
+    rules: tuple[str, ...]
+
+    def __lt__(self, other: _Ranked) -> bool:
+        # Urgency: more errors, then more warnings, then the name (A before Z) come first.
+        # "Less than" here means "less urgent", so a min-heap keeps the least urgent on top.
+        if self.errors != other.errors:
+            return self.errors < other.errors
+        if self.warnings != other.warnings:
+            return self.warnings < other.warnings
+        return self.name > other.name
+
+
+@dataclass(slots=True)
+class _StageRow:
+    cases: int = 0
+    with_findings: int = 0
+    findings: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(slots=True)
+class _Unreadable:
+    name: str
+    message: str
+    line: int | None
+    column: int | None
+    path: str | None
+    more: int
+
+
+@dataclass
+class Caseload:
+    """Running aggregates over a stream of results; memory is bounded whatever their number."""
+
+    summary: Summary = field(default_factory=Summary)
+    files_by_rule: Counter[str] = field(default_factory=Counter)
+    stages: dict[str, _StageRow] = field(default_factory=dict)
+    top: list[_Ranked] = field(default_factory=list)
+    unreadable: list[_Unreadable] = field(default_factory=list)
+    limit: int = TOP_CASES
+
+    def add(self, result: FileResult) -> None:
+        self.summary.add(result)
+        if result.unreadable:
+            if len(self.unreadable) < MAX_UNREADABLE:
+                first = result.problems[0]
+                self.unreadable.append(_Unreadable(
+                    result.name, first.message, first.line, first.column, first.path,
+                    len(result.problems) - 1))
+            return
+        counts = Counter(f.severity.value for f in result.findings if not f.waived)
+        waived = sum(1 for f in result.findings if f.waived)
+        rules = sorted({f.rule_id for f in result.findings if not f.waived})
+        self.files_by_rule.update(rules)
+        row = self.stages.setdefault(result.stage or "unknown", _StageRow())
+        row.cases += 1
+        row.findings.update(counts)
+        if waived:
+            row.findings["waived"] += waived
+        if rules:
+            row.with_findings += 1
+        if counts["error"] or counts["warning"]:
+            self._rank(_Ranked(counts["error"], counts["warning"], counts["advice"], result.name,
+                               result.stage, tuple(rules)))
+
+    def _rank(self, entry: _Ranked) -> None:
+        if len(self.top) < self.limit:
+            heapq.heappush(self.top, entry)
+        elif self.top[0] < entry:
+            heapq.heapreplace(self.top, entry)
+
+    def ranked(self) -> list[_Ranked]:
+        """The kept cases, most urgent first."""
+        return sorted(self.top, reverse=True)
+
+
+def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "") -> Summary:
+    """Consume ``results``, write the HTML report to ``out`` and return the summary."""
+    caseload = Caseload()
+    for result in results:
+        caseload.add(result)
+    out.write(render(caseload, load_protocol(), base_url, datetime.now(UTC)))
+    return caseload.summary
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+CSS = """
+:root{--ink:#1b1b1b;--muted:#4a4a4a;--line:#c9c9c9;--soft:#f3f4f6;--accent:#1d4f91;
+--error:#a4161a;--warning:#7a4a00;--advice:#1d4f91;--waived:#555;--ok:#1e6b35}
+*{box-sizing:border-box}
+html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+color:var(--ink);background:#fff;line-height:1.45}
+body{margin:0 auto;max-width:68rem;padding:1.5rem 1.25rem 3rem}
+a{color:var(--accent)}
+a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.skip{position:absolute;left:-999px}
+.skip:focus{left:1rem;top:1rem;background:#fff;padding:.4rem .6rem;border:2px solid var(--accent)}
+header{border-bottom:3px solid var(--ink);margin-bottom:1.25rem;padding-bottom:.75rem}
+h1{font-size:1.75rem;margin:0 0 .25rem}
+h2{font-size:1.3rem;margin:2.25rem 0 .5rem;padding-bottom:.2rem;border-bottom:1px solid var(--line)}
+.meta{color:var(--muted);margin:0;font-size:.95rem}
+nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;padding:0;margin:.5rem 0 0;list-style:none}
+.lead{color:var(--muted);margin:.25rem 0 .75rem;max-width:52rem}
+.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(8rem,1fr));gap:.6rem;margin:0}
+.totals div{border:1px solid var(--line);border-left:6px solid var(--muted);border-radius:4px;
+padding:.5rem .75rem;background:var(--soft)}
+.totals dt{font-size:.85rem;color:var(--muted)}
+.totals dd{margin:0;font-size:1.6rem;font-weight:700;font-variant-numeric:tabular-nums}
+.totals .t-error{border-left-color:var(--error)}
+.totals .t-warning{border-left-color:var(--warning)}
+.totals .t-advice{border-left-color:var(--advice)}
+.totals .t-unreadable{border-left-color:var(--ink)}
+table{border-collapse:collapse;width:100%;margin:.75rem 0;font-size:.93rem}
+caption{text-align:left;font-weight:600;padding:.25rem 0}
+th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
+thead th{border-bottom:2px solid var(--ink);background:var(--soft)}
+td.stage{white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th.file,td.file{font-weight:400;overflow-wrap:anywhere;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
+font-size:.88rem}
+code,.rule{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;
+white-space:nowrap}
+.sev{display:inline-block;border:1px solid currentColor;border-radius:3px;padding:0 .35rem;
+font-size:.82rem;font-weight:600}
+.sev-error{color:var(--error)}.sev-warning{color:var(--warning)}.sev-advice{color:var(--advice)}
+figure{margin:.75rem 0 0}
+figure svg{display:block;width:100%;max-width:46rem;height:auto}
+figcaption{color:var(--muted);font-size:.9rem}
+.legend{display:flex;gap:1rem;flex-wrap:wrap;padding:0;margin:.25rem 0;list-style:none;
+font-size:.88rem}
+.swatch{display:inline-block;width:.9rem;height:.9rem;vertical-align:-.1rem;margin-right:.3rem;
+border:1px solid var(--ink)}
+.empty{padding:.6rem .8rem;background:var(--soft);border-left:4px solid var(--ok)}
+footer{margin-top:3rem;border-top:1px solid var(--line);padding-top:.75rem;color:var(--muted);
+font-size:.88rem}
+@media print{
+@page{margin:15mm}
+body{max-width:none;padding:0;font-size:10pt}
+nav,.skip{display:none}
+h2{break-after:avoid}
+tr,figure,.totals div{break-inside:avoid}
+thead{display:table-header-group}
+a{color:inherit;text-decoration:none}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}
+"""
+
+_FILL = {"error": "#a4161a", "warning": "#b36b00", "advice": "#1d4f91"}
+"""Bar fills: each has at least 3:1 contrast with the white page (WCAG non-text contrast)."""
+
+
+def _rule_link(base_url: str, rule_id: str, protocol: Protocol) -> str:
+    rule = protocol.rules.get(rule_id)
+    anchor = rule.anchor if rule is not None else f"rule-{rule_id.lower()}"
+    href = f"{base_url}{RULES_PAGE}#{anchor}"
+    return f'<a class="rule" href="{_e(href)}">{_e(rule_id)}</a>'
+
+
+def _sev(severity: str) -> str:
+    return f'<span class="sev sev-{_e(severity)}">{_e(severity)}</span>'
+
+
+def _rule_severity(rule_id: str, protocol: Protocol) -> str:
+    rule = protocol.rules.get(rule_id)
+    return rule.severity.value if rule is not None else "error"
+
+
+def _bar_chart(chart_id: str, title: str, rows: list[tuple[str, list[tuple[str, int]]]]) -> str:
+    """A horizontal (optionally stacked) bar chart as inline SVG with a spoken equivalent.
+
+    ``rows`` is a list of (label, [(severity, value), ...]); each row's total is printed at the
+    end of its bar, so the chart is readable without colour.
+    """
+    label_w, bar_w, row_h, pad = 150, 400, 26, 6
+    width = label_w + bar_w + 70
+    height = pad * 2 + row_h * len(rows)
+    biggest = max((sum(v for _, v in parts) for _, parts in rows), default=0) or 1
+    spoken = "; ".join(
+        f"{label}: {sum(v for _, v in parts)}"
+        + (" (" + ", ".join(f"{v} {s}" for s, v in parts if v) + ")" if len(parts) > 1 else "")
+        for label, parts in rows
+    )
+    out = [
+        f'<svg id="{_e(chart_id)}" role="img" aria-labelledby="{_e(chart_id)}-t {_e(chart_id)}-d" '
+        f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="13">',
+        f'<title id="{_e(chart_id)}-t">{_e(title)}</title>',
+        f'<desc id="{_e(chart_id)}-d">{_e(spoken)}</desc>',
+    ]
+    for i, (label, parts) in enumerate(rows):
+        y = pad + i * row_h
+        out.append(f'<text x="{label_w - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end" '
+                   f'fill="#1b1b1b">{_e(label)}</text>')
+        x = float(label_w)
+        for severity, value in parts:
+            if not value:
+                continue
+            w = max(bar_w * value / biggest, 1.5)
+            out.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" '
+                       f'fill="{_FILL.get(severity, "#555")}"/>')
+            x += w
+        total = sum(v for _, v in parts)
+        out.append(f'<text x="{x + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" fill="#1b1b1b" '
+                   f'font-weight="600">{_n(total)}</text>')
+    out.append(f'<line x1="{label_w}" y1="{pad}" x2="{label_w}" y2="{height - pad}" stroke="#1b1b1b"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _legend(severities: Iterable[str]) -> str:
+    items = "".join(f'<li><span class="swatch" style="background:{_FILL[s]}"></span>{_e(s)}</li>'
+                    for s in severities)
+    return f'<ul class="legend" aria-hidden="true">{items}</ul>'
+
+
+def _totals(s: Summary) -> str:
+    cells = [
+        ("files", "Files checked", s.files, ""),
+        ("with-findings", "With findings", s.files_with_findings, ""),
+        ("unreadable", "Unreadable", s.unreadable, "t-unreadable"),
+        ("errors", "Errors", s.count("error"), "t-error"),
+        ("warnings", "Warnings", s.count("warning"), "t-warning"),
+        ("advice", "Advice", s.count("advice"), "t-advice"),
+        ("waived", "Waived", s.count("waived"), ""),
+    ]
+    body = "".join(
+        f'<div class="{cls}"><dt>{_e(label)}</dt><dd data-total="{key}">{_n(value)}</dd></div>'
+        for key, label, value, cls in cells
+    )
+    return (
+        '<section aria-labelledby="totals-h"><h2 id="totals-h">Totals</h2>'
+        '<p class="lead">Findings count breaches of rules that are not waived; waived warnings '
+        "are counted apart. Unreadable files could not be checked at all.</p>"
+        f'<dl class="totals">{body}</dl></section>'
+    )
+
+
+def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
+    head = '<section aria-labelledby="rules-h"><h2 id="rules-h">Findings by rule</h2>'
+    by_rule = sorted(c.summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not by_rule:
+        return head + '<p class="empty">No findings: every readable file meets every rule ' \
+                      "that applies at its stage.</p></section>"
+    shown = by_rule[:CHART_RULES]
+    chart = _bar_chart(
+        "chart-rules", "Findings by rule",
+        [(rid, [(_rule_severity(rid, protocol), n)]) for rid, n in shown])
+    note = (f"The {len(shown)} most frequent of {len(by_rule)} rules; the table lists all."
+            if len(by_rule) > len(shown) else "Every rule with findings; the table gives the figures.")
+    used = [s for s in SEVERITIES if any(_rule_severity(r, protocol) == s for r, _ in shown)]
+    rows = []
+    for rid, n in by_rule:
+        rule = protocol.rules.get(rid)
+        title = rule.title if rule is not None else "(rule not in this protocol version)"
+        rows.append(
+            f'<tr><th scope="row">{_rule_link(base_url, rid, protocol)}</th><td>{_e(title)}</td>'
+            f"<td>{_sev(_rule_severity(rid, protocol))}</td>"
+            f'<td class="num">{_n(n)}</td><td class="num">{_n(c.files_by_rule[rid])}</td></tr>')
+    return (
+        head
+        + '<p class="lead">Each rule links to its entry in the handbook, which says what it checks '
+        "and why.</p>"
+        + f"<figure>{_legend(used)}{chart}<figcaption>{_e(note)}</figcaption></figure>"
+        + '<table><caption>Findings by rule, most frequent first</caption><thead><tr>'
+        '<th scope="col">Rule</th><th scope="col">Title</th><th scope="col">Severity</th>'
+        '<th scope="col" class="num">Findings</th><th scope="col" class="num">Files affected</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _stage_order(name: str) -> tuple[int, str]:
+    order = [s.value for s in Stage]
+    return (order.index(name), name) if name in order else (len(order), name)
+
+
+def _by_stage(c: Caseload) -> str:
+    head = ('<section aria-labelledby="stages-h"><h2 id="stages-h">Findings by stage</h2>'
+            '<p class="lead">Readable cases grouped by their current stage; the rules due at a '
+            "stage are judged there.</p>")
+    if not c.stages:
+        return head + '<p class="empty">No readable case files.</p></section>'
+    names = sorted(c.stages, key=_stage_order)
+    chart_rows = [(n.replace("_", " "), [(s, c.stages[n].findings[s]) for s in SEVERITIES])
+                  for n in names]
+    rows = "".join(
+        f'<tr><th scope="row">{_e(n.replace("_", " "))}</th>'
+        f'<td class="num">{_n(c.stages[n].cases)}</td>'
+        f'<td class="num">{_n(c.stages[n].with_findings)}</td>'
+        + "".join(f'<td class="num">{_n(c.stages[n].findings[s])}</td>' for s in SEVERITIES)
+        + f'<td class="num">{_n(c.stages[n].findings["waived"])}</td></tr>'
+        for n in names
+    )
+    chart = ""
+    if any(c.stages[n].findings[s] for n in names for s in SEVERITIES):
+        chart = (f"<figure>{_legend(SEVERITIES)}"
+                 + _bar_chart("chart-stages", "Findings by stage, by severity", chart_rows)
+                 + "<figcaption>Bars are split by severity: errors, then warnings, then advice; "
+                 "the number is the stage's total.</figcaption></figure>")
+    return (
+        head + chart
+        + '<table><caption>Findings by stage</caption><thead><tr><th scope="col">Stage</th>'
+        '<th scope="col" class="num">Cases</th><th scope="col" class="num">With findings</th>'
+        '<th scope="col" class="num">Errors</th><th scope="col" class="num">Warnings</th>'
+        '<th scope="col" class="num">Advice</th><th scope="col" class="num">Waived</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _first_cases(c: Caseload) -> str:
+    head = ('<section aria-labelledby="first-h"><h2 id="first-h">Cases needing action first</h2>'
+            f'<p class="lead">Files with errors or warnings, most errors first, then most warnings, '
+            f"then by name; at most {TOP_CASES} are listed.</p>")
+    ranked = c.ranked()
+    if not ranked:
+        return head + '<p class="empty">No case has errors or warnings.</p></section>'
+    rows = "".join(
+        f'<tr><td class="num">{i}</td><th scope="row" class="file">{_file(r.name)}</th>'
+        f'<td class="stage">{_e((r.stage or "").replace("_", " "))}</td>'
+        f'<td class="num">{_n(r.errors)}</td><td class="num">{_n(r.warnings)}</td>'
+        f'<td class="num">{_n(r.advice)}</td>'
+        f'<td>{" ".join(f"<code>{_e(rid)}</code>" for rid in r.rules)}</td></tr>'
+        for i, r in enumerate(ranked, 1)
+    )
+    return (
+        head
+        + '<table id="first-table"><caption>Cases needing action first</caption><thead><tr>'
+        '<th scope="col" class="num">#</th><th scope="col">File</th><th scope="col">Stage</th>'
+        '<th scope="col" class="num">Errors</th><th scope="col" class="num">Warnings</th>'
+        '<th scope="col" class="num">Advice</th><th scope="col">Rules</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _unreadable(c: Caseload) -> str:
+    head = ('<section aria-labelledby="unreadable-h"><h2 id="unreadable-h">Unreadable files</h2>'
+            '<p class="lead">These could not be read as case files, so no rule was checked. '
+            "Fix them first: run <code>protocol-checks validate FILE</code> for every problem.</p>")
+    if not c.unreadable:
+        return head + '<p class="empty">Every file was read.</p></section>'
+    rows = []
+    for u in c.unreadable:
+        where = "" if u.line is None else f"line {u.line}" + (
+            "" if u.column is None else f", column {u.column}")
+        more = f" (and {_plural(u.more, 'more problem')})" if u.more else ""
+        rows.append(
+            f'<tr><th scope="row" class="file">{_file(u.name)}</th><td>{_e(u.message)}{_e(more)}</td>'
+            f"<td>{_e(where)}</td><td>{f'<code>{_e(u.path)}</code>' if u.path else ''}</td></tr>")
+    missing = c.summary.unreadable - len(c.unreadable)
+    tail = (f"<p>…and {_plural(missing, 'more unreadable file')} not listed.</p>"
+            if missing > 0 else "")
+    return (
+        head
+        + '<table id="unreadable-table"><caption>Unreadable files and the first problem in each'
+        '</caption><thead><tr><th scope="col">File</th><th scope="col">Problem</th>'
+        '<th scope="col">Where</th><th scope="col">JSON path</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{tail}</section>"
+    )
+
+
+def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime) -> str:
+    """The whole page as one string."""
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    iso = now.astimezone(UTC).isoformat(timespec="seconds")
+    s = c.summary
+    verdict = (f"{_plural(s.files, 'file')} checked: {_plural(s.files_with_findings, 'file')} "
+               f"with findings, {_n(s.unreadable)} unreadable.")
+    return "".join([
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="protocol-checks ', _e(__version__), '">',
+        "<title>Caseload report — protocol-checks</title>",
+        "<style>", CSS, "</style></head><body>",
+        '<a class="skip" href="#main">Skip to the report</a>',
+        "<header><h1>Caseload report</h1>",
+        f'<p class="meta">Generated <time datetime="{_e(iso)}">{_e(stamp)}</time> by protocol-checks '
+        f"against protocol version {_e(__version__)}. {_e(verdict)}</p>",
+        '<nav aria-label="Sections"><ul><li><a href="#totals-h">Totals</a></li>'
+        '<li><a href="#rules-h">By rule</a></li><li><a href="#stages-h">By stage</a></li>'
+        '<li><a href="#first-h">Needing action first</a></li>'
+        '<li><a href="#unreadable-h">Unreadable files</a></li></ul></nav></header>',
+        '<main id="main">',
+        _totals(s), _by_rule(c, protocol, protocol_base(base_url)), _by_stage(c), _first_cases(c),
+        _unreadable(c),
+        "</main><footer><p>This report holds no content from the case files: only file names, "
+        "rule IDs, severities, stages, counts and positions. Protocol version "
+        f"{_e(__version__)}.</p></footer>",
+        "</body></html>\n",
+    ])
+
+
+def protocol_base(base_url: str) -> str:
+    """The handbook base as given (already normalised by the command), ending in ``/`` if set."""
+    return base_url if not base_url or base_url.endswith("/") else base_url + "/"

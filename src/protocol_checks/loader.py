@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
+import sys
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import InputProblem, Path, json_path
-from protocol_checks.locate import scan
+from protocol_checks.locate import find_bare_token, scan
 
 MAX_BYTES = 1_048_576
 """Largest case file accepted (1 MiB). Real case files are a few kilobytes."""
@@ -82,36 +84,112 @@ def safe_path(path: Path) -> str:
 
 
 def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, InputProblem | None]:
-    """Read a regular file without blocking on FIFOs or following loops; never writes."""
+    """Read a regular file without blocking on FIFOs or following loops; never writes.
+
+    The file is opened non-blocking and checked again on the open descriptor, so a path swapped
+    for a FIFO or device between the check and the open still cannot make the read hang.
+    """
     try:
         info = os.stat(path)
     except FileNotFoundError:
+        if os.path.islink(path):
+            return None, InputProblem("symbolic link points to a file that does not exist")
         return None, InputProblem("file not found")
     except OSError as exc:
-        return None, InputProblem(f"cannot open: {os.strerror(exc.errno or 0) or 'unknown error'}")
+        return None, InputProblem(f"cannot open: {_reason(exc)}")
     if stat.S_ISDIR(info.st_mode):
         return None, InputProblem("is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         return None, InputProblem("not a regular file (device, FIFO or socket); not read")
     if info.st_size > max_bytes:
-        return None, InputProblem(
-            f"file is larger than the limit of {max_bytes:,} bytes; case files are small, "
-            "so this is not read (see --max-bytes)"
-        )
+        return None, _too_large(max_bytes)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        return None, InputProblem(f"cannot open: {_reason(exc)}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, InputProblem("not a regular file (device, FIFO or socket); not read")
+        if info.st_size > max_bytes:
+            return None, _too_large(max_bytes)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        return None, InputProblem(f"cannot read: {os.strerror(exc.errno or 0) or 'unknown error'}")
+        return None, InputProblem(f"cannot read: {_reason(exc)}")
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         return None, InputProblem(f"file grew past the limit of {max_bytes:,} bytes while read")
     return data, None
 
 
+def _reason(exc: OSError) -> str:
+    return (os.strerror(exc.errno) if exc.errno else "") or "unknown error"
+
+
+def _too_large(max_bytes: int) -> InputProblem:
+    return InputProblem(
+        f"file is larger than the limit of {max_bytes:,} bytes; case files are small, "
+        "so this is not read (see --max-bytes)"
+    )
+
+
 def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (in characters) of byte ``offset``; the bytes before it are valid UTF-8."""
     before = data[:offset]
-    line = before.count(b"\n") + 1
-    return line, offset - (before.rfind(b"\n") + 1) + 1
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    return before.count(b"\n") + 1, column
+
+
+_UTF16_32_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"), (b"\xff\xfe", "UTF-16"),
+)
+
+# Fixed reasons from json.JSONDecodeError; anything else is reported generically so that no
+# message can carry a fragment of the file (the pure-Python scanner quotes characters).
+_JSON_REASONS = (
+    "Expecting value", "Expecting property name enclosed in double quotes",
+    "Expecting ':' delimiter", "Expecting ',' delimiter", "Extra data",
+    "Unterminated string starting at", "Invalid control character", "Invalid \\uXXXX escape",
+    "Invalid \\escape", "Illegal trailing comma before end of object",
+    "Illegal trailing comma before end of array",
+)
+
+
+_CLEARER = {
+    "Invalid control character": "a control character (such as a tab or line break) inside a "
+    "string must be escaped",
+    "Unterminated string starting at": "a string is not closed (missing quote)",
+    "Extra data": "more data after the end of the JSON value",
+}
+
+
+def _json_reason(msg: str) -> str:
+    for reason in _JSON_REASONS:
+        if msg.startswith(reason):
+            return _CLEARER.get(reason, reason)
+    return "malformed"
+
+
+def _encoding_problem(data: bytes) -> InputProblem | None:
+    """A file in another encoding, named as such (clearer than a bad UTF-8 byte)."""
+    if data.startswith(_BOM):
+        return InputProblem("file starts with a byte-order mark; save it as UTF-8 without BOM",
+                            line=1, column=1)
+    for bom, name in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            return InputProblem(f"file is encoded as {name}; save it as UTF-8", line=1, column=1)
+    nul = data.find(b"\x00")
+    if nul != -1:
+        line, col = _position(data, nul)
+        return InputProblem("file holds NUL bytes: it is binary or UTF-16/UTF-32, not UTF-8 "
+                            "JSON; save it as UTF-8", line, col)
+    return None
 
 
 def _reject_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -125,22 +203,34 @@ def _reject_constant(_name: str) -> None:
     raise _NonFinite
 
 
+def _bare(token: str) -> bool:
+    return token in ("NaN", "Infinity", "-Infinity")
+
+
+def _too_long(token: str) -> bool:
+    digits = token.lstrip("-")
+    limit = sys.get_int_max_str_digits() or 0
+    return digits.isdigit() and limit > 0 and len(digits) > limit
+
+
 def parse(data: bytes) -> Loaded:
     """Parse bytes into a case file, or report precisely why not."""
     if not data.strip():
-        return Loaded(None, None, [InputProblem("file is empty", line=1, column=1)])
-    if data.startswith(_BOM):
-        return Loaded(None, None, [InputProblem(
-            "file starts with a byte-order mark; save it as UTF-8 without BOM", line=1, column=1)])
+        return Loaded(None, None, [InputProblem("file is empty (or holds only whitespace)",
+                                                line=1, column=1)])
+    problem = _encoding_problem(data)
+    if problem is not None:
+        return Loaded(None, None, [problem])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _position(data, exc.start)
         return Loaded(None, None, [InputProblem("invalid UTF-8 byte sequence", line, col)])
     try:
-        json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+        parsed = json.loads(text, object_pairs_hook=_reject_duplicates,
+                            parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        reason = exc.msg.split(":")[0]
+        reason = _json_reason(exc.msg)
         return Loaded(None, text, [InputProblem(f"invalid JSON: {reason}", exc.lineno, exc.colno)])
     except _Duplicate:
         located = scan(text)
@@ -149,13 +239,19 @@ def parse(data: bytes) -> Loaded:
             "duplicate key: the same field appears twice in one object, so its value is "
             "ambiguous", line, None, safe_path(path))])
     except _NonFinite:
-        return Loaded(None, text, [InputProblem(
-            "NaN or Infinity is not valid JSON", _first_line(text, ("NaN", "Infinity")))])
+        line, col = find_bare_token(text, _bare) or (None, None)
+        return Loaded(None, text, [InputProblem("NaN or Infinity is not valid JSON", line, col)])
     except RecursionError:
         return Loaded(None, text, [InputProblem("nesting is too deep to be a case file", 1, 1)])
-    except ValueError as exc:  # e.g. integers longer than Python's digit limit
-        del exc
-        return Loaded(None, text, [InputProblem("a number in the file is too long to read")])
+    except ValueError:  # integers longer than Python's digit limit
+        line, col = find_bare_token(text, _too_long) or (None, None)
+        return Loaded(None, text, [InputProblem("a number in the file is too long to read",
+                                                line, col)])
+    surrogate = _lone_surrogate(parsed)
+    if surrogate is not None:
+        return Loaded(None, text, [InputProblem(
+            "a \\u escape encodes a lone surrogate, which is not a character",
+            scan(text).line_of(surrogate), None, safe_path(surrogate))])
     try:
         case = CaseFile.model_validate_json(data)
     except ValidationError as exc:
@@ -163,9 +259,34 @@ def parse(data: bytes) -> Loaded:
     return Loaded(case, text, [])
 
 
-def _first_line(text: str, needles: tuple[str, ...]) -> int | None:
-    positions = [text.find(n) for n in needles if n in text]
-    return text.count("\n", 0, min(positions)) + 1 if positions else None
+def _lone_surrogate(parsed: object) -> Path | None:
+    """The path of the first key or string holding a lone surrogate (valid to Python's parser,
+    not to pydantic's nor to UTF-8), walked without recursion."""
+    stack: list[tuple[Path, object]] = [((), parsed)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and not _encodable(value):
+                return path
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                if not key.isascii() and not _encodable(key):
+                    return (*path, key)
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in reversed(list(enumerate(value))))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_AT_POSITION = re.compile(r"\s*at line (\d+) column (\d+)$")
 
 
 def _schema_problems(exc: ValidationError, text: str) -> list[InputProblem]:
@@ -174,13 +295,23 @@ def _schema_problems(exc: ValidationError, text: str) -> list[InputProblem]:
     for error in exc.errors(include_url=False, include_input=False, include_context=False):
         path: Path = tuple(error["loc"])
         kind = error["type"]
+        line, column = located.line_of(path), None
         if kind == "extra_forbidden":
             message = "unknown field: the case-file format does not define it"
         elif kind == "missing":
             message = "required field is missing"
+        elif kind == "json_invalid":
+            message = error["msg"]
+            at = _AT_POSITION.search(message)
+            if at is not None:
+                line, column = int(at.group(1)), int(at.group(2))
+                message = message[: at.start()]
+            if "recursion limit" in message:
+                message = "nesting is too deep to be a case file"
         else:
             message = error["msg"]
-        problems.append(InputProblem(message, located.line_of(path), None, safe_path(path)))
+        problems.append(InputProblem(message, line, column, safe_path(path)))
+    problems.sort(key=lambda p: p.line or 0)
     return problems
 
 

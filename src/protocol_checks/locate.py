@@ -6,6 +6,7 @@ Only files with findings or problems pay for this scan: a clean file never calls
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from protocol_checks.findings import Path
@@ -83,3 +84,13 @@ def scan(text: str) -> Located:
         else:
             expecting_value_path = None
     return found
+
+
+def find_bare_token(text: str, wanted: Callable[[str], bool]) -> tuple[int, int] | None:
+    """Line and column of the first token outside strings for which ``wanted`` is true."""
+    for match in _TOKEN.finditer(text):
+        tok = match.group()
+        if not tok.startswith('"') and wanted(tok):
+            start = match.start()
+            return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+    return None

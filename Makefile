@@ -1,0 +1,40 @@
+# Everyday tasks. `make run` builds the handbook and validates the bundled examples;
+# `make test` runs the whole test suite. Both set up the virtual environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HTML := docs/_build/html
+
+.PHONY: run docs examples test lint pdf bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[docs,test]"
+	touch $(STAMP)
+
+run: docs examples
+	@echo
+	@echo "Handbook built: open $(CURDIR)/$(HTML)/index.html"
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -q -n -W -b html -c . docs $(HTML)
+
+examples: $(STAMP)
+	$(BIN)/protocol-checks validate examples/cases/clean
+
+test: $(STAMP)
+	bash scripts/ensure-chromium
+	$(BIN)/ruff check src tests bench conf.py
+	$(BIN)/python -m pytest -q
+
+pdf: $(STAMP)
+	$(BIN)/python -m protocol_checks.sphinxext.pdf $(HTML)/../handbook.pdf
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python bench/bench.py --files 100000
+
+clean:
+	rm -rf docs/_build .pytest_cache .ruff_cache

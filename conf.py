@@ -1,0 +1,52 @@
+"""Sphinx configuration for the handbook (sources in docs/, built with ``-c .``)."""
+
+from protocol_checks import __version__
+
+project = "Outpatient Treatment Protocol for Sex Offenders"
+author = "Protocol handbook team"
+copyright = "2026, the protocol handbook team"
+version = release = __version__
+
+extensions = ["myst_parser", "sphinx_design", "protocol_checks.sphinxext"]
+
+myst_enable_extensions = ["colon_fence", "deflist", "substitution", "fieldlist", "attrs_inline"]
+myst_heading_anchors = 3
+myst_substitutions = {"version": __version__}
+
+protocol_examples_dir = "examples/cases"
+protocol_document = {
+    "title": "Outpatient treatment of sex offenders: protocol and checklists",
+    "reference": "CP-OSO-001",
+    "status": "Approved for use (synthetic demonstration content)",
+    "author": "Protocol handbook team",
+    "owner": "Clinical lead, specialist outpatient service",
+    "approved_by": "Clinical governance committee",
+    "date_approved": "2026-11-27",
+    "next_review": "2027-11-27",
+    "supersedes": "None (first issue)",
+}
+
+exclude_patterns = ["_build", "**/snippets/**"]
+templates_path = ["docs/_templates"]
+html_static_path = ["docs/_static"]
+html_css_files = ["handbook.css"]
+html_title = f"Outpatient treatment protocol {version}"
+html_theme = "pydata_sphinx_theme"
+html_show_sourcelink = False
+html_copy_source = False
+html_last_updated_fmt = None
+html_theme_options = {
+    "footer_start": ["doc-control"],
+    "footer_center": [],
+    "footer_end": ["copyright"],
+    "navbar_end": ["theme-switcher"],
+    "navbar_persistent": ["search-button"],
+    "secondary_sidebar_items": ["page-toc"],
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "show_prev_next": True,
+    "icon_links": [],
+    "logo": {"text": "Treatment protocol"},
+}
+html_sidebars = {"**": ["sidebar-nav-bs"]}
+nitpicky = True

@@ -1,0 +1,128 @@
+"""The case-file reference, generated from the pydantic model's JSON Schema, and the schema
+file itself, published with the site at the path its ``$id`` names."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from protocol_checks.case import SCHEMA_ID
+from protocol_checks.schema import case_schema
+from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, xref
+
+SCHEMA_PATH = urlparse(SCHEMA_ID).path.lstrip("/")
+_PARAS = re.compile(r"\bP(\d{1,2})\b")
+
+
+def _anchor(name: str) -> str:
+    return "casefile-" + re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def _type_of(spec: dict) -> tuple[list[nodes.Node], bool]:
+    """A readable type, with links to object definitions; and whether null is allowed."""
+    if "$ref" in spec:
+        name = spec["$ref"].rsplit("/", 1)[-1]
+        ref = nodes.reference("", name, refid=_anchor(name))
+        return [ref], False
+    if "anyOf" in spec:
+        parts, nullable = [], False
+        for option in spec["anyOf"]:
+            if option.get("type") == "null":
+                nullable = True
+                continue
+            sub, _ = _type_of(option)
+            parts.append(sub)
+        flat: list[nodes.Node] = []
+        for i, part in enumerate(parts):
+            if i:
+                flat.append(nodes.Text(" or "))
+            flat.extend(part)
+        return flat, nullable
+    kind = spec.get("type")
+    if kind == "array":
+        inner, _ = _type_of(spec.get("items", {}))
+        return [nodes.Text("list of "), *inner], False
+    if "enum" in spec:
+        return [nodes.Text("one of: "),
+                *joined(nodes.literal(text=str(v)) for v in spec["enum"])], False
+    if kind == "string" and spec.get("format") == "date":
+        return [nodes.Text("date (YYYY-MM-DD)")], False
+    if kind == "string" and "pattern" in spec:
+        return [nodes.Text("pseudonymous ID")], False
+    words = {"string": "text", "boolean": "true or false", "integer": "whole number",
+             "number": "number", "object": "object"}
+    return [nodes.Text(words.get(str(kind), str(kind)))], False
+
+
+def _enum_values(schema: dict, spec: dict) -> dict:
+    if "$ref" in spec:
+        target = schema["$defs"][spec["$ref"].rsplit("/", 1)[-1]]
+        if "enum" in target:
+            return target
+    return spec
+
+
+def _paragraph_links(text: str) -> list[nodes.Node]:
+    found = sorted({int(n) for n in _PARAS.findall(text) if 1 <= int(n) <= 13})
+    if not found:
+        return [nodes.Text("")]
+    return joined(xref("ref", f"source-p{n}", f"P{n}") for n in found)
+
+
+class CaseFileReferenceDirective(ProtocolDirective):
+    """Every object of the case file: field, type, required, meaning, source paragraph."""
+
+    def run(self) -> list[nodes.Node]:
+        schema = case_schema()
+        self.env.note_dependency(str(Path(__file__).resolve().parents[1] / "case.py"))
+        objects = [("CaseFile", schema)] + [
+            (name, spec) for name, spec in schema["$defs"].items() if "properties" in spec
+        ]
+        depth = self.env.current_document.docname.count("/")
+        link = nodes.paragraph()
+        link += nodes.Text("The JSON Schema generated from this model is published with the "
+                           "handbook: ")
+        link += nodes.reference("", SCHEMA_PATH, refuri="../" * depth + SCHEMA_PATH)
+        link += nodes.Text(f" (its $id is {SCHEMA_ID}). Editors such as VS Code can use it to "
+                           "check case files as you type.")
+        out: list[nodes.Node] = [link]
+        for name, spec in objects:
+            box = nodes.container(ids=[_anchor(name)], classes=["casefile-object"])
+            heading = nodes.rubric()
+            heading += nodes.literal(text=name)
+            box += heading
+            if spec.get("description"):
+                box += nodes.paragraph(text=spec["description"].split("\n")[0])
+            required = set(spec.get("required", []))
+            rows = []
+            for field, fspec in spec["properties"].items():
+                kind, nullable = _type_of(_enum_values(schema, fspec))
+                meaning = fspec.get("description", "")
+                need = "required" if field in required else ("optional" if not nullable
+                                                              else "optional (may be null)")
+                rows.append(([[nodes.literal(text=field)], kind, need, meaning,
+                              _paragraph_links(meaning)], []))
+            box += table(["Field", "Type", "Required", "Meaning", "Source"], rows,
+                         [18, 22, 10, 40, 10], classes=["casefile-table"])
+            out.append(box)
+        for node in out:
+            self.set_source_info(node)
+        return out
+
+
+def _publish_schema(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / SCHEMA_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(case_schema(), indent=2) + "\n", encoding="utf-8")
+
+
+def setup_casefile(app: Sphinx) -> None:
+    app.add_directive("case-file-reference", CaseFileReferenceDirective)
+    app.connect("build-finished", _publish_schema)

@@ -1,0 +1,129 @@
+"""The rule catalogue (``rule-catalogue``) and compact rule tables (``rule-summary``).
+
+Every link the validator prints points at an anchor made here (``rule-<id>``); the traceability
+check fails the build if one is missing.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from protocol_checks.rules import Rule
+from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
+from protocol_checks.sphinxext.examples import (
+    example_findings,
+    failing_example,
+    passing_example,
+    relative_example,
+)
+
+STAGE_LABEL = {
+    "referral": "referral",
+    "assessment": "assessment",
+    "treatment": "treatment",
+    "long_term_contact": "end of formal treatment",
+    "closed": "closure",
+}
+
+
+def _sources(rule: Rule) -> list[nodes.Node]:
+    if not rule.paragraphs:
+        return [nodes.Text("record keeping (no source paragraph)")]
+    return joined(xref("ref", f"source-{p.lower()}", p) for p in rule.paragraphs)
+
+
+def _severity(rule: Rule) -> nodes.inline:
+    return nodes.inline(text=rule.severity.value, classes=["severity", f"severity-{rule.severity}"])
+
+
+class RuleCatalogueDirective(ProtocolDirective):
+    """Every rule whose ID starts with the given prefix (e.g. ``ROLE``), or all rules."""
+
+    optional_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        protocol = self.protocol()
+        prefix = self.arguments[0].upper() if self.arguments else None
+        chosen = [r for r in protocol.rules.values() if prefix is None or r.chapter == prefix]
+        if not chosen:
+            warn(f"no rules with prefix {prefix!r}", "catalogue", self.get_location())
+            return []
+        self.depend_on_checklists()
+        self.depend_on_rule_modules(r.id for r in chosen)
+        std = self.env.domains.standard_domain
+        out: list[nodes.Node] = []
+        for rule in chosen:
+            std.note_object("protocol-rule", rule.id, rule.anchor, location=self.get_location())
+            out.append(self._entry(rule, protocol.items_of_rule[rule.id]))
+        return out
+
+    def _entry(self, rule: Rule, items: list[str]) -> nodes.container:
+        box = nodes.container(ids=[rule.anchor], classes=["rule-entry"])
+        title = nodes.rubric(classes=["rule-title"])
+        title += nodes.literal(text=rule.id)
+        title += nodes.Text(f"  {rule.title}")
+        box += title
+        messages = nodes.bullet_list()
+        for message in rule.messages():
+            messages += nodes.list_item("", nodes.paragraph(text=message))
+        rows = [
+            (["Severity", [_severity(rule)]], []),
+            (["Applies from", STAGE_LABEL[rule.stage.value]], []),
+            (["Source", _sources(rule)], []),
+            (["Checklist items", joined(xref("item", i) for i in items)], []),
+            (["Why", rule.rationale], []),
+            (["What it reports", messages], []),
+        ]
+        rows += self._example_rows(rule)
+        box += table(["", ""], rows, [18, 82], classes=["rule-fields"])
+        self.set_source_info(box)
+        return box
+
+    def _example_rows(self, rule: Rule) -> list:
+        rows = []
+        failing = failing_example(self.env.app, rule.id)
+        if failing is None:
+            warn(f"rule {rule.id} has no failing example", "examples", self.get_location())
+        else:
+            self.env.note_dependency(str(failing))
+            found = [f for f in example_findings(failing) if f.rule_id == rule.id]
+            text = [nodes.literal(text=relative_example(self.env.app, failing)),
+                    nodes.Text(f" gives {len(found)} finding(s) from this rule, at "),
+                    *joined(nodes.literal(text=f"{f.json_path} (line {f.line})") for f in found)]
+            rows.append((["Failing example", text], []))
+        passing = passing_example(self.env.app, rule)
+        if passing is not None:
+            self.env.note_dependency(str(passing))
+            rows.append((["Passing example", [nodes.literal(
+                text=relative_example(self.env.app, passing)),
+                nodes.Text(" (no finding from this rule)")]], []))
+        return rows
+
+
+class RuleSummaryDirective(ProtocolDirective):
+    """A compact table of the named rules: ID link, title, severity, stage."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self) -> list[nodes.Node]:
+        protocol = self.protocol()
+        rows = []
+        for rule_id in self.arguments[0].split():
+            rule = protocol.rules.get(rule_id)
+            if rule is None:
+                warn(f"unknown rule {rule_id!r}", "summary", self.get_location())
+                continue
+            rows.append(([[xref("rule", rule.id)], rule.title, [_severity(rule)],
+                          STAGE_LABEL[rule.stage.value]], []))
+        self.depend_on_rule_modules(self.arguments[0].split())
+        result = table(["Rule", "Checks that", "Severity", "Applies from"], rows,
+                       [12, 58, 12, 18], classes=["rule-summary"])
+        self.set_source_info(result)
+        return [result]
+
+
+def setup_catalogue(app: Sphinx) -> None:
+    app.add_directive("rule-catalogue", RuleCatalogueDirective)
+    app.add_directive("rule-summary", RuleSummaryDirective)

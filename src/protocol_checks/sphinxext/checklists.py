@@ -1,0 +1,99 @@
+"""The ``checklist`` directive: one checklist from ``checklists/``, printable, every item anchored.
+
+Columns: tick box, item (with its stable anchor), source paragraph, how it is checked (rule links
+or attestation), and blank initials/date columns for paper use.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+
+from protocol_checks.protocol import Condition, Item
+from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
+
+STAGE_WORDS = {
+    "referral": "from referral",
+    "assessment": "before assessment begins",
+    "treatment": "before and throughout treatment",
+    "long_term_contact": "when formal treatment ends",
+    "closed": "at closure",
+}
+WHEN_WORDS = {
+    Condition.cbt: "CBT only",
+    Condition.psychodynamic: "psychodynamic only",
+    Condition.medication: "when medication is planned or given",
+}
+
+
+def _how_checked(item: Item) -> list[nodes.Node]:
+    if item.is_attestation:
+        text = "Attestation" + (f": {item.guidance}" if item.guidance else "")
+        return [nodes.emphasis(text=text)]
+    return joined(xref("rule", rule_id) for rule_id in item.rule_ids)
+
+
+def _sources(item: Item) -> list[nodes.Node]:
+    if item.source:
+        return joined(xref("ref", f"source-{p.lower()}", p) for p in item.source)
+    return [nodes.Text(item.basis or "")]
+
+
+def _item_cell(item: Item) -> list[nodes.Node]:
+    out: list[nodes.Node] = [nodes.strong(text=item.id), nodes.Text(" " + item.text)]
+    if item.when is not Condition.always:
+        out.append(nodes.inline(text=f" ({WHEN_WORDS[item.when]})", classes=["item-when"]))
+    return out
+
+
+class ChecklistDirective(ProtocolDirective):
+    """Render one checklist by its id, e.g. ``before-assessment``."""
+
+    required_arguments = 1
+    option_spec = {  # noqa: RUF012 (docutils API)
+        # Omit the initials and date columns (for on-screen summaries).
+        "no-signature": directives.flag,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        protocol = self.protocol()
+        name = self.arguments[0]
+        checklist = protocol.checklist(name)
+        self.depend_on_checklists()
+        if checklist is None:
+            warn(f"unknown checklist {name!r}", "checklist", self.get_location())
+            return []
+        signature = "no-signature" not in self.options
+        std = self.env.domains.standard_domain
+        rows = []
+        for item in checklist.items:
+            anchor = item.anchor
+            std.note_object("checklist-item", item.id, anchor, location=self.get_location())
+            cells = [nodes.inline(text="\u2610", classes=["tick"]), _item_cell(item),
+                     _sources(item), _how_checked(item)]
+            if signature:
+                cells += ["", ""]
+            rows.append((cells, [anchor]))
+        headers = ["Done", "Item", "Source", "How it is checked"]
+        widths = [5, 55, 10, 20]
+        if signature:
+            headers += ["Initials", "Date"]
+            widths += [8, 10]
+        box = nodes.container(classes=["protocol-checklist"], ids=[f"checklist-{checklist.id}"])
+        due = STAGE_WORDS[checklist.stage.value]
+        intro = nodes.paragraph(classes=["checklist-meta"])
+        intro += nodes.strong(text="Due: ")
+        intro += nodes.Text(due)
+        if checklist.when is not Condition.always:
+            intro += nodes.Text(f"; applies {WHEN_WORDS[checklist.when]}")
+        intro += nodes.Text(f". Checklist id: {checklist.id}; {len(checklist.items)} items.")
+        box += nodes.paragraph(text=checklist.purpose, classes=["checklist-purpose"])
+        box += intro
+        box += table(headers, rows, widths, classes=["checklist-table"])
+        self.set_source_info(box)
+        return [box]
+
+
+def setup_checklists(app: Sphinx) -> None:
+    app.add_directive("checklist", ChecklistDirective)

@@ -1,0 +1,70 @@
+"""Document control: the block NHS protocols open with, and the version and review date that
+every page's footer shows (so they print)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+from protocol_checks import __version__
+from protocol_checks.sphinxext.common import ProtocolDirective, table, warn
+
+FIELDS = [
+    ("title", "Title"),
+    ("reference", "Reference"),
+    ("version", "Version"),
+    ("status", "Status"),
+    ("author", "Author"),
+    ("owner", "Owner"),
+    ("approved_by", "Approving committee"),
+    ("date_approved", "Date approved"),
+    ("next_review", "Next review date"),
+    ("supersedes", "Supersedes"),
+]
+
+
+def document(config: Config) -> dict[str, str]:
+    data = dict(config.protocol_document)
+    data["version"] = __version__
+    return data
+
+
+class DocumentControlDirective(ProtocolDirective):
+    def run(self) -> list[nodes.Node]:
+        data = document(self.config)
+        missing = [label for key, label in FIELDS if not data.get(key)]
+        if missing:
+            warn(f"document control is missing: {', '.join(missing)}", "doccontrol",
+                 self.get_location())
+        rows = [([label, str(data.get(key, ""))], []) for key, label in FIELDS]
+        result = table(["Document control", ""], rows, [30, 70], classes=["document-control"])
+        self.set_source_info(result)
+        return [result]
+
+
+def _check_review(_app: Sphinx, config: Config) -> None:
+    review = config.protocol_document.get("next_review")
+    try:
+        if review and date.fromisoformat(review) < date.today():
+            warn(f"the handbook's review date {review} has passed", "doccontrol")
+    except ValueError:
+        warn(f"next_review {review!r} is not an ISO date", "doccontrol")
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
+                  doctree: object) -> None:
+    del pagename, templatename, doctree
+    data = document(app.config)
+    context["protocol_version"] = data["version"]
+    context["protocol_review"] = data.get("next_review", "")
+    context["protocol_status"] = data.get("status", "")
+
+
+def setup_doccontrol(app: Sphinx) -> None:
+    app.add_config_value("protocol_document", {}, "env", types=[dict])
+    app.add_directive("document-control", DocumentControlDirective)
+    app.connect("config-inited", _check_review)
+    app.connect("html-page-context", _page_context)

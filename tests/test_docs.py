@@ -1,0 +1,134 @@
+"""The handbook builds strictly, renders the protocol's data, and holds together."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from protocol_checks.case import SCHEMA_ID
+from protocol_checks.cli import build_parser
+from protocol_checks.protocol import load_protocol
+from protocol_checks.schema import case_schema
+from protocol_checks.validate import RULES_PAGE
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ROOT.parent / "shared" / "tools" / "copied-sentences"
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            if name in ("href", "src") and value:
+                self.links.append((tag, value))
+
+
+def parse(path: Path) -> _Ids:
+    parser = _Ids()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_validator_link_lands_on_an_anchor(built_site: Path) -> None:
+    ids = parse(built_site / RULES_PAGE).ids
+    for rule in load_protocol().rules.values():
+        assert rule.anchor in ids, f"{RULES_PAGE}#{rule.anchor} missing"
+
+
+def test_every_checklist_item_has_an_anchor(built_site: Path) -> None:
+    ids = parse(built_site / "checklists" / "index.html").ids
+    missing = [i.anchor for i in load_protocol().items.values() if i.anchor not in ids]
+    assert not missing
+
+
+def test_checklist_page_shows_item_text_and_rule_links(built_site: Path) -> None:
+    html = (built_site / "checklists" / "index.html").read_text(encoding="utf-8")
+    protocol = load_protocol()
+    for item in protocol.items.values():
+        assert item.id in html
+    assert f'href="../{RULES_PAGE}#rule-role-007"' in html
+
+
+def test_schema_is_served_at_the_path_its_id_names(built_site: Path) -> None:
+    served = built_site / urlparse(SCHEMA_ID).path.lstrip("/")
+    assert json.loads(served.read_text(encoding="utf-8")) == case_schema()
+
+
+def test_every_internal_link_resolves(built_site: Path) -> None:
+    broken = []
+    for page in built_site.rglob("*.html"):
+        parsed = parse(page)
+        for tag, link in parsed.links:
+            url = urlparse(link)
+            if url.scheme or link.startswith(("mailto:", "data:", "javascript:")):
+                continue
+            target = (page.parent / url.path).resolve() if url.path else page
+            if not target.exists():
+                broken.append(f"{page.relative_to(built_site)}: {tag} {link}")
+                continue
+            if url.fragment and target.suffix == ".html" and url.fragment not in parse(target).ids:
+                broken.append(f"{page.relative_to(built_site)}: #{url.fragment} in {url.path}")
+    assert not broken, "\n".join(broken[:40])
+
+
+_REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//""",
+                     re.I)
+
+
+def test_site_loads_nothing_from_other_hosts(built_site: Path) -> None:
+    offenders = []
+    for page in built_site.rglob("*"):
+        if page.suffix in (".html", ".css") and _REMOTE.search(page.read_text(errors="ignore")):
+            offenders.append(str(page.relative_to(built_site)))
+    assert not offenders, offenders
+
+
+def test_command_reference_documents_every_subcommand(built_site: Path) -> None:
+    html = (built_site / "reference" / "command.html").read_text(encoding="utf-8")
+    parser = build_parser()
+    subs = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, sub in subs.choices.items():
+        assert f'id="command-{name}"' in html
+        assert sub.description, f"sub-command {name} has no description"
+
+
+def test_case_file_reference_lists_every_field(built_site: Path) -> None:
+    html = (built_site / "reference" / "case-file.html").read_text(encoding="utf-8")
+    schema = case_schema()
+    for spec in [schema, *schema["$defs"].values()]:
+        for field in spec.get("properties", {}):
+            assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{field}</span></code>" in html, field
+
+
+def test_version_and_review_date_in_every_page_footer(built_site: Path) -> None:
+    from protocol_checks import __version__
+
+    for page in ["index.html", "checklists/index.html", RULES_PAGE]:
+        html = (built_site / page).read_text(encoding="utf-8")
+        assert f"Protocol version <strong>{__version__}</strong>" in html
+        assert "next review <strong>" in html
+
+
+def test_search_index_is_local_and_holds_protocol_terms(built_site: Path) -> None:
+    index = (built_site / "searchindex.js").read_text(encoding="utf-8")
+    assert "mindedness" in index
+
+
+@pytest.mark.skipif(not COPIED.exists(), reason="shared/tools/copied-sentences not present")
+def test_no_sentence_is_copied_from_the_source() -> None:
+    proc = subprocess.run([sys.executable, str(COPIED), str(ROOT)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-4000:]
