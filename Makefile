@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 pdf: $(STAMP)
-	$(BIN)/python -m protocol_checks.sphinxext.pdf $(HTML)/../handbook.pdf
+	$(BIN)/python scripts/build_pdf.py docs/_build/handbook.pdf
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

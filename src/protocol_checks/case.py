@@ -198,8 +198,8 @@ class Roles(Strict):
     )
     risk_assessor: RoleHolder | None = Field(
         default=None,
-        description="The professional responsible for assessing risk to potential victims and "
-        "for deciding when that information goes to other agencies (P4).",
+        description="Who judges the risk the patient poses to possible victims, and decides "
+        "when that judgement is passed on to other agencies (P4).",
     )
     therapist: RoleHolder | None = Field(
         default=None,

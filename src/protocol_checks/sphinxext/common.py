@@ -59,7 +59,7 @@ def _cell(content: Cell) -> nodes.entry:
 def table(headers: Sequence[str], rows: Iterable[tuple[Sequence[Cell], list[str]]],
           widths: Sequence[int], classes: Sequence[str] = ()) -> nodes.table:
     """A table; each row is (cells, ids) so rows can carry their own anchors."""
-    tbl = nodes.table(classes=["protocol-table", *classes])
+    tbl = nodes.table(classes=["protocol-table", "colwidths-given", *classes])
     group = nodes.tgroup(cols=len(headers))
     tbl += group
     for width in widths:

@@ -3,7 +3,9 @@ every page's footer shows (so they print)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -63,7 +65,30 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
     context["protocol_status"] = data.get("status", "")
 
 
+PRINT_CSS = "protocol-print.css"
+
+
+def _print_css(app: Sphinx, exception: Exception | None) -> None:
+    """Write the footer every printed page carries: version, status and review date."""
+    if exception is not None or app.builder.format != "html":
+        return
+    data = document(app.config)
+    label = (f"{data.get('reference', '')} version {data['version']} · next review "
+             f"{data.get('next_review', '')} · printed copies are uncontrolled")
+    css = (
+        "@media print {\n  @page {\n"
+        f"    @bottom-left {{ content: {json.dumps(label, ensure_ascii=False)}; font-size: 8pt; }}\n"
+        '    @bottom-right { content: "Page " counter(page) " of " counter(pages); '
+        "font-size: 8pt; }\n  }\n}\n"
+    )
+    target = Path(app.outdir) / "_static" / PRINT_CSS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(css, encoding="utf-8")
+
+
 def setup_doccontrol(app: Sphinx) -> None:
+    app.add_css_file(PRINT_CSS)
+    app.connect("build-finished", _print_css)
     app.add_config_value("protocol_document", {}, "env", types=[dict])
     app.add_directive("document-control", DocumentControlDirective)
     app.connect("config-inited", _check_review)

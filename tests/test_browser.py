@@ -1,0 +1,308 @@
+"""The built handbook in a real browser (headless Chromium through Playwright).
+
+The site is served over HTTP from 127.0.0.1 on a free port. One browser is used for the module
+and one browser context per colour mode. Checked: every page loads without console errors, failed
+requests or requests to any other host; the client-side search finds protocol pages; axe-core
+finds no serious or critical violations on any page in light and in dark mode; the print
+stylesheet hides the navigation and shows every checklist whole, one per A4 page; the JSON
+Schema is served at the path of its $id; the first Tab lands on a link.
+
+For development against a non-strict scratch build, set HANDBOOK_SITE_DIR to its directory;
+otherwise the strictly built `built_site` fixture (tests/conftest.py) is used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Recorder,
+    axe_failures,
+    serve,
+    site_pages,
+)
+from protocol_checks.case import SCHEMA_ID
+
+CHECKLISTS = "checklists/index.html"
+SIGN_OFF = "induction/sign-off.html"
+# Chapters to open in dark mode if axe on every page in both modes ever gets too slow (it does
+# not today: all pages in both modes take well under a minute, so every page runs in both).
+NAVIGATION = (".bd-header", ".bd-sidebar-primary", ".bd-sidebar-secondary")
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def site(request: pytest.FixtureRequest) -> Path:
+    override = os.environ.get("HANDBOOK_SITE_DIR")
+    if override:
+        return Path(override)
+    return request.getfixturevalue("built_site")
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pages(site: Path) -> list[str]:
+    found = site_pages(site)
+    assert "index.html" in found, f"no index.html in {site}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        reason = f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; a CI run must test the site in a real browser", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _context(browser, mode: str):
+    context = browser.new_context(color_scheme=mode, viewport={"width": 1280, "height": 900})
+    # pydata-sphinx-theme reads these before first paint (see the inline script in <head>).
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture(scope="module")
+def light(browser) -> Iterator[object]:
+    context = _context(browser, "light")
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def dark(browser) -> Iterator[object]:
+    context = _context(browser, "dark")
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    return (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+
+
+def _set_mode(page, mode: str) -> None:
+    """Force the theme attribute and check that it took effect (attribute and rendered colours)."""
+    page.evaluate(
+        "mode => { document.documentElement.dataset.mode = mode;"
+        " document.documentElement.dataset.theme = mode; }",
+        mode,
+    )
+    state = page.evaluate(
+        """() => {
+            const rgb = getComputedStyle(document.body).backgroundColor.match(/\\d+(\\.\\d+)?/g).map(Number);
+            const [r, g, b] = rgb;
+            return {theme: document.documentElement.dataset.theme, luminance: (0.2126*r + 0.7152*g + 0.0722*b) / 255};
+        }"""
+    )
+    assert state["theme"] == mode, f"{page.url}: data-theme is {state['theme']!r}, expected {mode!r}"
+    if mode == "dark":
+        assert state["luminance"] < 0.3, f"{page.url}: dark mode set but background is light ({state})"
+    else:
+        assert state["luminance"] > 0.7, f"{page.url}: light mode set but background is dark ({state})"
+
+
+# --------------------------------------------------------------------------- every page loads
+
+
+def test_every_page_loads_without_errors_or_foreign_requests(light, base_url: str, pages: list[str]) -> None:
+    origin = base_url.rstrip("/")
+    problems: list[str] = []
+    total_requests = 0
+    for path in pages:
+        page = light.new_page()
+        recorder = Recorder(origin=origin)
+        recorder.attach(page)
+        response = page.goto(base_url + path, wait_until="networkidle")
+        assert response is not None
+        if response.status != 200:
+            problems.append(f"{path}: document HTTP {response.status}")
+        problems.extend(f"{path}: {p}" for p in recorder.problems)
+        total_requests += len(recorder.requests)
+        page.close()
+    assert total_requests >= len(pages), "requests were not recorded"
+    assert not problems, "pages did not load cleanly:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- search
+
+
+def test_search_finds_protocol_pages(light, base_url: str) -> None:
+    page = light.new_page()
+    page.goto(base_url + "search.html?q=mindedness")
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for(state="visible")
+    hrefs = results.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    page.close()
+    assert hrefs, "search for 'mindedness' listed results without links"
+    assert any(urlparse(h).path.startswith("protocol/") for h in hrefs), (
+        f"no search result links to a protocol page: {hrefs}"
+    )
+
+
+# --------------------------------------------------------------------------- accessibility
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_no_serious_axe_violations(
+    mode: str, request: pytest.FixtureRequest, base_url: str, pages: list[str], axe_source: str
+) -> None:
+    # axe on every page in both modes takes about 25 s in all, so no representative subset is needed.
+    context = request.getfixturevalue(mode)
+    failures: list[str] = []
+    for path in pages:
+        page = context.new_page()
+        page.goto(base_url + path, wait_until="load")
+        _set_mode(page, mode)
+        page.add_script_tag(content=axe_source)
+        results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        failures.extend(axe_failures(results, f"{path} ({mode})"))
+        page.close()
+    assert not failures, "axe-core serious/critical violations:\n" + "\n".join(failures)
+
+
+def test_first_tab_focuses_a_visible_link(light, base_url: str) -> None:
+    page = light.new_page()
+    page.goto(base_url + "index.html")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const r = el.getBoundingClientRect();
+            return {tag: el.tagName, href: el.getAttribute('href'), text: el.textContent.trim(),
+                    focusVisible: el.matches(':focus-visible'),
+                    inViewport: r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight};
+        }"""
+    )
+    visible = page.locator(":focus").is_visible()
+    page.close()
+    assert focused["tag"] == "A" and focused["href"], f"first Tab focused {focused}, not a link"
+    assert visible and focused["inViewport"], f"the focused link is not visible: {focused}"
+    assert focused["focusVisible"], f"the focused link has no :focus-visible state: {focused}"
+
+
+# --------------------------------------------------------------------------- print
+
+
+def test_print_hides_navigation_and_shows_whole_checklists(light, base_url: str) -> None:
+    page = light.new_page()
+    page.emulate_media(media="print")
+    page.goto(base_url + CHECKLISTS)
+    shown_nav = [sel for sel in NAVIGATION if any(el.is_visible() for el in page.locator(sel).all())]
+    tables = page.locator("table.checklist-table")
+    count = tables.count()
+    hidden: list[str] = []
+    for i in range(count):
+        table = tables.nth(i)
+        if not table.is_visible():
+            hidden.append(f"table #{i + 1}")
+            continue
+        rows = table.locator("tr")
+        hidden.extend(
+            f"table #{i + 1} row {j + 1}" for j in range(rows.count()) if not rows.nth(j).is_visible()
+        )
+    footer = page.locator(".bd-footer").get_by_text("Protocol version")
+    footer_visible = footer.count() > 0 and footer.first.is_visible()
+    page.close()
+    assert not shown_nav, f"navigation visible in print: {shown_nav}"
+    assert count >= 1, "no table.checklist-table on the checklists page"
+    assert not hidden, f"checklist parts hidden in print: {hidden}"
+    assert footer_visible, "footer with 'Protocol version' not visible in print"
+
+
+def _hidden_details_content(page) -> tuple[int, list[str]]:
+    details = page.locator("details")
+    hidden = []
+    for i in range(details.count()):
+        parts = details.nth(i).locator(":scope > :not(summary)")
+        for j in range(parts.count()):
+            if not parts.nth(j).is_visible():
+                summary = details.nth(i).locator(":scope > summary").inner_text().strip()
+                hidden.append(f"details #{i + 1} ({summary!r}) child {j + 1}")
+    return details.count(), hidden
+
+
+def test_print_shows_dropdown_contents_on_sign_off_page(light, base_url: str, site: Path) -> None:
+    if not (site / SIGN_OFF).exists():
+        pytest.skip(f"{SIGN_OFF} is not in the built site yet (docs/induction/sign-off.md not written)")
+    page = light.new_page()
+    page.emulate_media(media="print")
+    page.goto(base_url + SIGN_OFF)
+    count, hidden = _hidden_details_content(page)
+    page.close()
+    assert count >= 1, f"{SIGN_OFF} has no dropdowns (details elements) to check"
+    assert not hidden, f"{SIGN_OFF}: dropdown content hidden in print: {hidden}"
+
+
+def test_checklists_pdf_puts_each_checklist_on_its_own_page(light, base_url: str, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    page = light.new_page()
+    page.goto(base_url + CHECKLISTS)
+    headings = page.evaluate(
+        """() => [...document.querySelectorAll('.protocol-checklist')].map(c => {
+            const h = c.closest('section').querySelector(':scope > h1, :scope > h2, :scope > h3');
+            return h.cloneNode(true).childNodes[0].textContent.trim();
+        })"""
+    )
+    pdf = tmp_path / "checklists.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    page.close()
+    reader = PdfReader(pdf)
+    assert headings, "no checklists on the checklists page"
+    assert len(reader.pages) >= len(headings), (
+        f"{len(reader.pages)} PDF pages for {len(headings)} checklists"
+    )
+
+    def squash(text: str) -> str:
+        return re.sub(r"\s+", " ", text).strip()
+
+    texts = [squash(p.extract_text() or "") for p in reader.pages]
+    first_page = {}
+    for heading in headings:
+        on = [n for n, text in enumerate(texts) if squash(heading) in text]
+        assert on, f"checklist heading {heading!r} not found in the PDF"
+        first_page[heading] = on[0]
+    ordered = [first_page[h] for h in headings]
+    assert ordered == sorted(set(ordered)), (
+        f"checklists do not each start on their own page (heading -> PDF page): {first_page}"
+    )
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_schema_is_served_at_its_id(light, base_url: str) -> None:
+    path = urlparse(SCHEMA_ID).path.lstrip("/")
+    response = light.request.get(base_url + path)
+    assert response.status == 200, f"{path}: HTTP {response.status}"
+    schema = json.loads(response.text())
+    response.dispose()
+    assert schema.get("$id") == SCHEMA_ID
