@@ -66,7 +66,10 @@ class Stage(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Stage).index(self)
+        return _STAGE_RANK[self]
+
+
+_STAGE_RANK = {stage: i for i, stage in enumerate(Stage)}
 
 
 class ReferralSource(StrEnum):
@@ -420,7 +423,8 @@ class Attestation(Strict):
 
 
 class Waiver(Strict):
-    """A reasoned decision to accept a warning for this case. Errors cannot be waived."""
+    """A reasoned decision to accept a warning (or advice) for this case. Errors cannot be
+    waived."""
 
     rule: str = Field(
         pattern=r"^[A-Z]{3,5}-[0-9]{3}$", description="The rule ID waived, e.g. MOD-006."

@@ -56,6 +56,11 @@ def _file(name: str) -> str:
     return "/<wbr>".join(_e(part) for part in name.split("/"))
 
 
+def _scroll(label: str) -> str:
+    """Opens a keyboard-scrollable region, so wide tables scroll rather than overflow the page."""
+    return f'<div class="scroll" role="region" tabindex="0" aria-label="{_e(label)}">'
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{_n(n)} {word if n == 1 else (plural or word + 's')}"
 
@@ -173,7 +178,7 @@ h2{font-size:1.3rem;margin:2.25rem 0 .5rem;padding-bottom:.2rem;border-bottom:1p
 .meta{color:var(--muted);margin:0;font-size:.95rem}
 nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;padding:0;margin:.5rem 0 0;list-style:none}
 .lead{color:var(--muted);margin:.25rem 0 .75rem;max-width:52rem}
-.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(8rem,1fr));gap:.6rem;margin:0}
+.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(7.5rem,1fr));gap:.6rem;margin:0}
 .totals div{border:1px solid var(--line);border-left:6px solid var(--muted);border-radius:4px;
 padding:.5rem .75rem;background:var(--soft)}
 .totals dt{font-size:.85rem;color:var(--muted)}
@@ -182,13 +187,16 @@ padding:.5rem .75rem;background:var(--soft)}
 .totals .t-warning{border-left-color:var(--warning)}
 .totals .t-advice{border-left-color:var(--advice)}
 .totals .t-unreadable{border-left-color:var(--ink)}
+.scroll{overflow-x:auto;margin:.75rem 0}
+.scroll:focus-visible{outline:3px solid var(--accent)}
+.scroll table{margin:0}
 table{border-collapse:collapse;width:100%;margin:.75rem 0;font-size:.93rem}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
 thead th{border-bottom:2px solid var(--ink);background:var(--soft)}
 td.stage{white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-th.file,td.file{font-weight:400;overflow-wrap:anywhere;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
+th.file,td.file{font-weight:400;overflow-wrap:anywhere;min-width:12rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 font-size:.88rem}
 code,.rule{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;
 white-space:nowrap}
@@ -211,6 +219,9 @@ body{max-width:none;padding:0;font-size:10pt}
 nav,.skip{display:none}
 h2{break-after:avoid}
 tr,figure,.totals div{break-inside:avoid}
+.scroll{overflow:visible}
+figure svg{max-width:36rem}
+caption{break-after:avoid}
 thead{display:table-header-group}
 a{color:inherit;text-decoration:none}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -332,10 +343,11 @@ def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
         + '<p class="lead">Each rule links to its entry in the handbook, which says what it checks '
         "and why.</p>"
         + f"<figure>{_legend(used)}{chart}<figcaption>{_e(note)}</figcaption></figure>"
+        + _scroll("Findings by rule (table)")
         + '<table><caption>Findings by rule, most frequent first</caption><thead><tr>'
         '<th scope="col">Rule</th><th scope="col">Title</th><th scope="col">Severity</th>'
         '<th scope="col" class="num">Findings</th><th scope="col" class="num">Files affected</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 
 
@@ -369,11 +381,12 @@ def _by_stage(c: Caseload) -> str:
                  "the number is the stage's total.</figcaption></figure>")
     return (
         head + chart
+        + _scroll("Findings by stage (table)")
         + '<table><caption>Findings by stage</caption><thead><tr><th scope="col">Stage</th>'
         '<th scope="col" class="num">Cases</th><th scope="col" class="num">With findings</th>'
         '<th scope="col" class="num">Errors</th><th scope="col" class="num">Warnings</th>'
         '<th scope="col" class="num">Advice</th><th scope="col" class="num">Waived</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table></section>"
+        f"</tr></thead><tbody>{rows}</tbody></table></div></section>"
     )
 
 
@@ -394,11 +407,12 @@ def _first_cases(c: Caseload) -> str:
     )
     return (
         head
+        + _scroll("Cases needing action first (table)")
         + '<table id="first-table"><caption>Cases needing action first</caption><thead><tr>'
         '<th scope="col" class="num">#</th><th scope="col">File</th><th scope="col">Stage</th>'
         '<th scope="col" class="num">Errors</th><th scope="col" class="num">Warnings</th>'
         '<th scope="col" class="num">Advice</th><th scope="col">Rules</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table></section>"
+        f"</tr></thead><tbody>{rows}</tbody></table></div></section>"
     )
 
 
@@ -421,10 +435,11 @@ def _unreadable(c: Caseload) -> str:
             if missing > 0 else "")
     return (
         head
+        + _scroll("Unreadable files (table)")
         + '<table id="unreadable-table"><caption>Unreadable files and the first problem in each'
         '</caption><thead><tr><th scope="col">File</th><th scope="col">Problem</th>'
         '<th scope="col">Where</th><th scope="col">JSON path</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{tail}</section>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{tail}</section>"
     )
 
 

@@ -19,7 +19,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"advice": 1, "warning": 2, "error": 3}[self.value]
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.advice: 1, Severity.warning: 2, Severity.error: 3}
 
 
 Path = tuple[str | int, ...]

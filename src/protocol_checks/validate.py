@@ -121,8 +121,9 @@ def _worker(args: tuple[str | FileResult, Settings]) -> FileResult:
 
 def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[FileResult]:
     """Results for every input, streamed, in input order; ``jobs`` > 1 uses worker processes."""
+    paths = list(paths)
     items = expand(paths)
-    if jobs <= 1:
+    if jobs <= 1 or STDIN in paths:  # standard input is read once, by this process
         for item in items:
             yield _check_item(item, settings)
         return

@@ -44,7 +44,10 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
     order = sorted(range(len(case.sessions)), key=lambda i: case.sessions[i].on)
     run = 0
     for i in order:
-        run = run + 1 if case.sessions[i].attendance is Attendance.missed else 0
+        attendance = case.sessions[i].attendance
+        if attendance is Attendance.cancelled_by_service:
+            continue  # the service's cancellation neither breaks nor extends a run
+        run = run + 1 if attendance is Attendance.missed else 0
         if run == 2:
             yield Breach(("sessions", i))
     plan = case.treatment_plan
@@ -115,6 +118,8 @@ def reports_regular(case: CaseFile) -> Iterator[Breach]:
     end = case.as_of
     if case.end_of_treatment is not None:
         end = min(end, case.end_of_treatment.ended_on)
+    if case.closure is not None:
+        end = min(end, case.closure.closed_on)
     if end <= plan.starts_on:
         return
     dates = sorted(r.sent_on for r in case.interim_reports if plan.starts_on <= r.sent_on <= end)

@@ -10,10 +10,12 @@ from protocol_checks.findings import Path, Severity
 from protocol_checks.rules.registry import Breach, rule
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w])(?:\+44\s?\(?0?\)?|0)(?:[\s-]?\d){9,10}(?!\d)")
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][ABD-HJLNP-UW-Z]{2}\b", re.I)
+_PHONE = re.compile(r"(?<![\w+-])(?:\+44\s?(?:\(0\)\s?)?|0)[1-9](?:\s?\d){8,9}(?![\w-])")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s+[0-9][ABD-HJLNP-UW-Z]{2}\b|"
+                       r"\b[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2}\b")
 _NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
-_TITLED_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][a-z]+")
+_TITLED_NAME = re.compile(
+    r"\b(?i:mr|mrs|ms|miss|mx|dr)\.?\s+(?:[A-Z]\.\s*)*[A-Z][A-Za-z'\u2019-]+")
 
 
 def valid_nhs_number(digits: str) -> bool:
