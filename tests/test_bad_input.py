@@ -1,11 +1,14 @@
 """Bad input: refused with exit status 2 and a located message, never a traceback or a hang.
 
-Every kind of bad input below is generated inside the test. Each is run through the real
-``protocol-checks validate`` command in a subprocess (with a timeout; the runs are made
-concurrently once per module, then asserted one test per kind) and through the core
-(:func:`protocol_checks.validate.check_path`). For each we assert: exit status 2, a message that
-names the file and, where meaningful, a line/column or JSON path, no ``Traceback``, nothing of
-the file's content echoed (the canary), and the file byte-identical afterwards.
+Every kind of bad input below is generated inside the test. Every kind goes through the real
+``protocol-checks validate`` command in a subprocess with a timeout: all bad contents together in
+one run per output format (each file is reported under its own name), and every special file
+(FIFO, loops, 50 MB...) plus a sample of the contents in a run of its own, for the exit status of
+a single bad input. Every kind also goes through the core
+(:func:`protocol_checks.validate.check_path`), which is fast. For each we assert: exit status 2,
+a message that names the file and, where meaningful, a line/column or JSON path, no
+``Traceback``, nothing of the file's content echoed (the canary), and the file byte-identical
+(sha256, size and mtime) afterwards.
 
 The malformed-JSON part follows JSONTestSuite's must-reject (``n_*``) cases.
 """
@@ -23,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -491,7 +494,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
 
 
 @pytest.fixture(scope="module")
-def solo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+def solo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Outcome]]:
     todo: dict[str, Outcome] = {}
     by_kind = {b.kind: b for b in CORPUS}
     for kind in SOLO:
@@ -504,7 +507,17 @@ def solo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
         name = special.make(folder)
         todo[special.kind] = Outcome(name, folder, _snapshot(folder), args=(name,))
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip(todo, pool.map(_run, todo.values()), strict=True))
+        done = dict(zip(todo, pool.map(_run, todo.values()), strict=True))
+    yield done
+    for outcome in done.values():
+        drop_big_files(outcome.folder)
+
+
+def drop_big_files(folder: Path) -> None:
+    """Remove the 50 MB inputs once checked, so that kept temporary folders stay small."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink() and path.stat().st_size > 10 * 1024 * 1024:
+            path.unlink()
 
 
 _INPUT_LINE = (r"^(?P<file>{name})(?::(?P<line>\d+))?(?::(?P<col>\d+))?: INPUT (?P<msg>.*?)"
@@ -664,6 +677,7 @@ def test_50_mb_file_is_refused_without_reading_it(tmp_path: Path,
     assert time.monotonic() - start < 1.0
     assert "larger than the limit" in result.problems[0].message
     assert str(tmp_path / name) not in opened, "the file was opened although too large"
+    drop_big_files(tmp_path)
 
 
 def test_50_mb_on_stdin_is_refused(tmp_path: Path) -> None:
@@ -692,6 +706,7 @@ def test_core_reports_bad_files(special: Special, tmp_path: Path) -> None:
     assert results and all(r.unreadable for r in results)
     assert any(special.says in p.message for r in results for p in r.problems)
     assert _snapshot(tmp_path) == before
+    drop_big_files(tmp_path)
 
 
 def test_directory_where_a_file_is_expected(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from protocol_checks.sphinxext.traceability import _outdated, _trace_docs
 from protocol_checks.sphinxext.xref import citations
 
 
-
 @pytest.fixture(scope="session")
 def rootdir() -> Path:
     return Path(__file__).parent / "roots"

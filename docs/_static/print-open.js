@@ -3,7 +3,7 @@
 (function () {
   var opened = [];
   window.addEventListener("beforeprint", function () {
-    document.querySelectorAll("details:not([open])").forEach(function (d) {
+    document.querySelectorAll("details:not([open]):not(.exercise-answer)").forEach(function (d) {
       d.open = true;
       opened.push(d);
     });

@@ -12,6 +12,7 @@ from protocol_checks.protocol import Checklist, Item, Protocol
 
 class ItemStatus(StrEnum):
     met = "met"
+    waived = "met (warning waived)"
     not_met = "not met"
     awaiting = "awaiting attestation"
     not_due = "not yet due"
@@ -20,6 +21,7 @@ class ItemStatus(StrEnum):
 
 MARKS = {
     ItemStatus.met: "[x]",
+    ItemStatus.waived: "[w]",
     ItemStatus.not_met: "[ ]",
     ItemStatus.awaiting: "[?]",
     ItemStatus.not_due: "[.]",
@@ -39,6 +41,7 @@ def mark(checklist: Checklist, case: CaseFile, findings: list[Finding],
     """Each item of ``checklist`` with its status for ``case``, given the case's findings."""
     del protocol
     failing = {f.rule_id for f in findings if not f.waived}
+    waived = {f.rule_id for f in findings if f.waived}
     attested = {a.item for a in case.attestations}
     due = case.effective_stage.rank >= checklist.stage.rank
     out = []
@@ -54,6 +57,8 @@ def mark(checklist: Checklist, case: CaseFile, findings: list[Finding],
             bad = tuple(r for r in item.rule_ids if r in failing)
             if bad:
                 out.append(ItemResult(item, ItemStatus.not_met, bad))
+            elif any(r in waived for r in item.rule_ids):
+                out.append(ItemResult(item, ItemStatus.waived))
             else:
                 out.append(ItemResult(item, ItemStatus.met if due else ItemStatus.not_due))
     return out

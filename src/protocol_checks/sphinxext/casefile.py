@@ -23,10 +23,12 @@ def _anchor(name: str) -> str:
     return "casefile-" + re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
-def _type_of(spec: dict) -> tuple[list[nodes.Node], bool]:
+def _type_of(spec: dict, defs: dict) -> tuple[list[nodes.Node], bool]:
     """A readable type, with links to object definitions; and whether null is allowed."""
     if "$ref" in spec:
         name = spec["$ref"].rsplit("/", 1)[-1]
+        if "enum" in defs.get(name, {}):
+            return _type_of(defs[name], defs)
         ref = nodes.reference("", name, refid=_anchor(name))
         return [ref], False
     if "anyOf" in spec:
@@ -35,7 +37,7 @@ def _type_of(spec: dict) -> tuple[list[nodes.Node], bool]:
             if option.get("type") == "null":
                 nullable = True
                 continue
-            sub, _ = _type_of(option)
+            sub, _ = _type_of(option, defs)
             parts.append(sub)
         flat: list[nodes.Node] = []
         for i, part in enumerate(parts):
@@ -45,7 +47,7 @@ def _type_of(spec: dict) -> tuple[list[nodes.Node], bool]:
         return flat, nullable
     kind = spec.get("type")
     if kind == "array":
-        inner, _ = _type_of(spec.get("items", {}))
+        inner, _ = _type_of(spec.get("items", {}), defs)
         return [nodes.Text("list of "), *inner], False
     if "enum" in spec:
         return [nodes.Text("one of: "),
@@ -57,14 +59,6 @@ def _type_of(spec: dict) -> tuple[list[nodes.Node], bool]:
     words = {"string": "text", "boolean": "true or false", "integer": "whole number",
              "number": "number", "object": "object"}
     return [nodes.Text(words.get(str(kind), str(kind)))], False
-
-
-def _enum_values(schema: dict, spec: dict) -> dict:
-    if "$ref" in spec:
-        target = schema["$defs"][spec["$ref"].rsplit("/", 1)[-1]]
-        if "enum" in target:
-            return target
-    return spec
 
 
 def _paragraph_links(text: str) -> list[nodes.Node]:
@@ -101,7 +95,7 @@ class CaseFileReferenceDirective(ProtocolDirective):
             required = set(spec.get("required", []))
             rows = []
             for field, fspec in spec["properties"].items():
-                kind, nullable = _type_of(_enum_values(schema, fspec))
+                kind, nullable = _type_of(fspec, schema["$defs"])
                 meaning = fspec.get("description", "")
                 need = "required" if field in required else ("optional" if not nullable
                                                               else "optional (may be null)")

@@ -75,9 +75,21 @@ def _summary_lines(data: dict) -> list[str]:
                      f"to {plan.get('planned_end_on', '?')}")
     if data.get("medication"):
         facts.append("- **Antilibidinal medication:** recorded")
-    facts.append(f"- **Sessions recorded:** {len(data.get('sessions', []))}; planned breaks: "
+    sessions = data.get("sessions", [])
+    counts = {kind: sum(1 for s in sessions if s.get("attendance") == kind)
+              for kind in ("attended", "missed", "cancelled_by_service")}
+    facts.append(f"- **Sessions:** {counts['attended']} attended, {counts['missed']} missed, "
+                 f"{counts['cancelled_by_service']} cancelled by the service; planned breaks: "
                  f"{len(data.get('planned_breaks', []))}; interim reports: "
                  f"{len(data.get('interim_reports', []))}")
+    end = data.get("end_of_treatment")
+    if end:
+        contact = "arranged" if end.get("long_term_contact") else "not arranged"
+        facts.append(f"- **Formal treatment ended:** {end.get('ended_on', '?')} "
+                     f"({str(end.get('reason', '?')).replace('_', ' ')}); long-term contact "
+                     f"{contact}")
+    if data.get("closure"):
+        facts.append(f"- **Closed:** {data['closure'].get('closed_on', '?')}")
     return facts
 
 

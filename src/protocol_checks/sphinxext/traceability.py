@@ -22,7 +22,7 @@ from protocol_checks.validate import RULES_PAGE
 RULES_DOC = RULES_PAGE.removesuffix(".html")
 
 
-class traceability_matrix(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+class traceability_matrix(nodes.General, nodes.Element):
     """Placeholder, replaced once every document has been read."""
 
 

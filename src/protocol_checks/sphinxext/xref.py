@@ -14,6 +14,7 @@ from sphinx.util.docutils import SphinxRole
 from protocol_checks.protocol import PARAGRAPHS
 from protocol_checks.sphinxext.common import warn, xref
 
+
 class SourceRole(SphinxRole):
     """``{source}`P4``` links to the paragraph's summary on the sources page."""
 

@@ -1,0 +1,669 @@
+"""The real ``protocol-checks`` command in subprocesses: options, sub-commands, every output
+format (parsed, not grepped), exit statuses, standard input, folders and the handbook link base.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from protocol_checks import __version__
+from protocol_checks.rules import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "cases"
+TIMEOUT = 20
+SUBCOMMANDS = ("validate", "report", "schema", "rules", "explain", "checklist", "new")
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("protocol-checks")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("protocol-checks")
+    return [found] if found else [sys.executable, "-m", "protocol_checks"]
+
+
+CLI = _command()
+
+
+def run_cli(*args: str, cwd: Path, stdin: bytes = b"",
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real command; text output, a timeout, and no handbook URL from the caller."""
+    base = {k: v for k, v in os.environ.items() if k != "PROTOCOL_CHECKS_HANDBOOK_URL"}
+    base["PYTHONDONTWRITEBYTECODE"] = "1"
+    proc = subprocess.run([*CLI, *args], cwd=cwd, input=stdin, capture_output=True,
+                          timeout=TIMEOUT, env={**base, **(env or {})}, check=False)
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert "Traceback" not in out + err, err
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+# --------------------------------------------------------------------------------------------
+# Cases with known findings, built here so that the assertions can be exact.
+
+
+def _day(n: int) -> str:
+    return (date(2025, 1, 1) + timedelta(days=n)).isoformat()
+
+
+def new_case() -> dict:
+    today = date.today().isoformat()
+    return {
+        "protocol_version": "1.0.0", "case_id": "CASE-0001", "stage": "referral", "as_of": today,
+        "referral": {"received_on": today, "source": "other", "legal_basis": "none"},
+    }
+
+
+def clean_treatment_case() -> dict:
+    """A treatment-stage CBT case with no findings at all."""
+
+    def holder(staff_id: str, profession: str, **extra: object) -> dict:
+        return {"staff_id": staff_id, "profession": profession, "assigned_on": _day(0), **extra}
+
+    return {
+        "protocol_version": "1.0.0", "case_id": "CASE-0042", "stage": "treatment",
+        "as_of": _day(120),
+        "referral": {"received_on": _day(0), "source": "court",
+                     "legal_basis": "order_with_treatment_condition"},
+        "roles": {
+            "responsible_clinician": holder("STAFF-001", "psychiatrist", can_admit=True,
+                                            care_coordinator=True),
+            "risk_assessor": holder("STAFF-002", "psychiatrist", risk_trained=True),
+            "therapist": holder("STAFF-003", "psychologist"),
+            "case_manager": holder("STAFF-004", "social_worker"),
+        },
+        "roles_explained": {"explained_on": _day(1), "explained_by": "STAFF-004"},
+        "information_sharing": {
+            "agencies": ["probation"], "circumstances": "Any disclosed risk to a child.",
+            "set_by": "STAFF-002", "agreed_on": _day(1), "explained_to_patient_on": _day(1)},
+        "assessment": {
+            "started_on": _day(2),
+            "motivation": {"assessed_on": _day(3), "assessed_by": "STAFF-002",
+                           "strands": ["genuine_wish_to_change"]},
+            "therapeutic_contract": {"agreed_on": _day(4)},
+            "seeks_treatment_voluntarily": True, "externalises_responsibility": False},
+        "treatment_plan": {"modality": "cbt", "format": "group", "starts_on": _day(10),
+                           "planned_end_on": _day(280), "session_frequency": "weekly"},
+        "sessions": [{"on": _day(10 + 7 * i), "attendance": "attended"} for i in range(15)],
+        "interim_reports": [{"sent_on": _day(80), "author": "STAFF-004",
+                             "recipient": "STAFF-002"}],
+        "attestations": [{"item": item, "confirmed_by": "STAFF-004", "confirmed_on": _day(100)}
+                         for item in ("BA-16", "BT-12", "BT-13", "DT-6", "DT-8")],
+    }
+
+
+def pretty(obj: object) -> str:
+    return json.dumps(obj, indent=2) + "\n"
+
+
+def line_of(text: str, needle: str) -> int:
+    return text.count("\n", 0, text.index(needle)) + 1
+
+
+@pytest.fixture
+def cases(tmp_path: Path) -> dict[str, Path]:
+    """clean (no findings), error (DATA-001), warning (REF-002 only), advice (ASMT-004 only),
+    broken (unreadable), each in ``tmp_path``."""
+    error = new_case()
+    error["protocol_version"] = "0.9.0"
+    warning = new_case()
+    warning["referral"]["source"] = "court"
+    advice = clean_treatment_case()
+    advice["assessment"]["motivation"]["strands"] = ["avoid_prison"]
+    files = {
+        "clean": pretty(new_case()), "error": pretty(error), "warning": pretty(warning),
+        "advice": pretty(advice), "broken": '{\n  "case_id": "CASE-0001",\n}\n',
+    }
+    out = {}
+    for name, text in files.items():
+        out[name] = tmp_path / f"{name}.json"
+        out[name].write_text(text)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Options and help.
+
+
+def test_version(tmp_path: Path) -> None:
+    proc = run_cli("--version", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"protocol-checks {__version__}"
+
+
+def test_top_level_help_lists_subcommands_and_exit_status(tmp_path: Path) -> None:
+    proc = run_cli("--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    for sub in SUBCOMMANDS:
+        assert re.search(rf"^\s+{sub}\b", proc.stdout, re.M), sub
+    assert "2 unreadable input or misuse" in " ".join(proc.stdout.split())
+
+
+@pytest.mark.parametrize("sub", SUBCOMMANDS)
+def test_help_for_each_subcommand(sub: str, tmp_path: Path) -> None:
+    proc = run_cli(sub, "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"usage: protocol-checks {sub}")
+    assert "-h, --help" in proc.stdout
+    assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("args", [
+    (), ("frobnicate",), ("validate",), ("validate", "--format", "xml", "x.json"),
+    ("validate", "--fail-on", "never", "x.json"), ("validate", "-j", "0", "x.json"),
+    ("explain",), ("report", "x.json"),
+], ids=["no-command", "unknown-command", "no-path", "bad-format", "bad-fail-on", "zero-jobs",
+        "explain-no-id", "report-no-output"])
+def test_misuse_exits_2(args: tuple[str, ...], tmp_path: Path) -> None:
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "usage: protocol-checks" in proc.stderr
+    assert proc.stdout == ""
+
+
+# --------------------------------------------------------------------------------------------
+# validate: every output format, parsed.
+
+ORDER = ("error", "warning", "clean", "broken")
+
+
+def _validate(cases: dict[str, Path], *options: str,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    cwd = cases["clean"].parent
+    return run_cli("validate", *options, *(f"{n}.json" for n in ORDER), cwd=cwd, env=env)
+
+
+def test_text_format(cases: dict[str, Path]) -> None:
+    proc = _validate(cases)
+    assert proc.returncode == 2  # an unreadable file outranks findings
+    lines = proc.stdout.splitlines()
+    assert ("error.json:2: ERROR DATA-001 The case file declares a protocol version other than "
+            "1.0.0;") in proc.stdout
+    finding = re.compile(r"^(?P<file>\S+):(?P<line>\d+): (?P<sev>ERROR|WARNING|ADVICE) "
+                         r"(?P<rule>[A-Z]+-\d{3}) .+  <(?P<url>\S+)>$")
+    found = [m.groupdict() for line in lines if (m := finding.match(line))]
+    assert {(f["file"], f["rule"], f["sev"]) for f in found} == {
+        ("error.json", "DATA-001", "ERROR"), ("warning.json", "REF-002", "WARNING")}
+    for f in found:
+        assert f["url"] == f"reference/rules.html#rule-{f['rule'].lower()}"
+    warning_text = cases["warning"].read_text()
+    assert any(f["file"] == "warning.json" and int(f["line"]) == line_of(warning_text,
+               '"legal_basis"') for f in found)
+    assert "broken.json:3:1: INPUT invalid JSON: Expecting property name enclosed in double " \
+           "quotes" in lines
+    assert lines[-2:] == ["4 files checked, 1 error, 1 warning, 0 advice, 1 unreadable",
+                          "most frequent: DATA-001 (1), REF-002 (1)"]
+
+
+def test_verbose_lists_files_without_findings(cases: dict[str, Path]) -> None:
+    proc = run_cli("validate", "-v", "clean.json", cwd=cases["clean"].parent)
+    assert proc.returncode == 0
+    assert "clean.json: ok" in proc.stdout.splitlines()
+
+
+def test_json_format(cases: dict[str, Path]) -> None:
+    proc = _validate(cases, "--format", "json")
+    assert proc.returncode == 2
+    report = json.loads(proc.stdout)
+    assert report["format_version"] == 1
+    assert report["protocol_version"] == __version__
+    results = report["results"]
+    assert [r["file"] for r in results] == [f"{n}.json" for n in ORDER]
+    assert [r["status"] for r in results] == ["findings", "findings", "ok", "unreadable"]
+    (error,) = results[0]["findings"]
+    assert error == {
+        "rule": "DATA-001", "severity": "error", "message": REGISTRY["DATA-001"].message,
+        "path": "$.protocol_version", "line": 2,
+        "url": "reference/rules.html#rule-data-001", "waived": False,
+    }
+    assert results[0]["stage"] == "referral" and results[3]["stage"] is None
+    (problem,) = results[3]["problems"]
+    assert problem["line"] == 3 and problem["column"] == 1
+    assert problem["message"].startswith("invalid JSON")
+    summary = report["summary"]
+    assert (summary["files"], summary["errors"], summary["warnings"], summary["unreadable"]) == (
+        4, 1, 1, 1)
+    assert summary["top_rules"] == [{"rule": "DATA-001", "count": 1},
+                                    {"rule": "REF-002", "count": 1}]
+
+
+def test_junit_format(cases: dict[str, Path]) -> None:
+    proc = _validate(cases, "--format", "junit")
+    assert proc.returncode == 2
+    suite = ET.fromstring(proc.stdout)
+    assert suite.tag == "testsuite"
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "2", "1")
+    testcases = suite.findall("testcase")
+    assert [t.get("name") for t in testcases] == [f"{n}.json" for n in ORDER]
+    by_name = {t.get("name"): t for t in testcases}
+    failure = by_name["error.json"].find("failure")
+    assert failure is not None and "DATA-001" in (failure.text or "")
+    assert "error.json:2: ERROR DATA-001" in (failure.text or "")
+    assert by_name["clean.json"].find("failure") is None
+    assert by_name["clean.json"].find("error") is None
+    error = by_name["broken.json"].find("error")
+    assert error is not None and error.get("type") == "input"
+    assert error.get("message", "").startswith("invalid JSON")
+    assert "line 3" in (error.text or "")
+
+
+def _sarif(cases: dict[str, Path], *options: str) -> dict:
+    proc = _validate(cases, "--format", "sarif", *options)
+    assert proc.returncode == 2
+    return json.loads(proc.stdout)
+
+
+def test_sarif_format(cases: dict[str, Path]) -> None:
+    sarif = _sarif(cases)
+    assert sarif["version"] == "2.1.0"
+    assert sarif["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = sarif["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "protocol-checks" and driver["version"] == __version__
+    rules = driver["rules"]
+    assert {r["id"] for r in rules} == set(REGISTRY)
+    for rule in rules:
+        assert rule["helpUri"] == f"reference/rules.html#rule-{rule['id'].lower()}"
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["defaultConfiguration"]["level"] in {"error", "warning", "note"}
+    results = run["results"]
+    assert {r["ruleId"] for r in results} == {"DATA-001", "REF-002", "INPUT"}
+    for result in results:
+        (location,) = result["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] in {f"{n}.json" for n in ORDER}
+        assert isinstance(physical["region"]["startLine"], int)
+        assert physical["region"]["startLine"] >= 1
+        assert result["message"]["text"]
+        if result["ruleId"] != "INPUT":
+            assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+            assert location["logicalLocations"][0]["fullyQualifiedName"].startswith("$.")
+    data001 = next(r for r in results if r["ruleId"] == "DATA-001")
+    assert data001["level"] == "error"
+    assert data001["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+
+
+def _offline_sarif_schema() -> Path | None:
+    """A SARIF 2.1.0 schema already on disk (never downloaded)."""
+    candidates = [Path(os.environ["SARIF_SCHEMA"])] if os.environ.get("SARIF_SCHEMA") else []
+    candidates += sorted((ROOT / "tests").rglob("sarif*2.1.0*.json"))
+    candidates += sorted(Path(sys.prefix).glob("share/**/sarif*2.1.0*.json"))
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def test_sarif_validates_against_schema_when_available_offline(cases: dict[str, Path]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = _offline_sarif_schema()
+    if schema_path is None:
+        pytest.skip("no SARIF 2.1.0 schema is available offline (set SARIF_SCHEMA to one)")
+    schema = json.loads(schema_path.read_text())
+    jsonschema.validate(_sarif(cases), schema)
+
+
+def test_github_format(cases: dict[str, Path]) -> None:
+    proc = _validate(cases, "--format", "github")
+    assert proc.returncode == 2
+    lines = proc.stdout.splitlines()
+    command = re.compile(r"^::(?P<level>error|warning|notice) file=(?P<file>[^,]+),"
+                         r"line=(?P<line>\d+),title=(?P<title>[^:]+)::(?P<msg>.+)$")
+    annotations = [m.groupdict() for line in lines if (m := command.match(line))]
+    assert len(annotations) == len(lines) - 1
+    assert {(a["level"], a["file"], a["title"]) for a in annotations} == {
+        ("error", "error.json", "DATA-001"), ("warning", "warning.json", "REF-002"),
+        ("error", "broken.json", "unreadable case file")}
+    data001 = next(a for a in annotations if a["title"] == "DATA-001")
+    assert data001["line"] == "2"
+    assert data001["msg"].endswith("reference/rules.html#rule-data-001")
+    assert lines[-1] == ("protocol-checks: 4 files, 1 errors, 1 warnings, 0 advice, "
+                         "1 unreadable")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github"])
+def test_output_file(fmt: str, cases: dict[str, Path]) -> None:
+    cwd = cases["clean"].parent
+    to_stdout = run_cli("validate", "--format", fmt, "error.json", cwd=cwd)
+    proc = run_cli("validate", "--format", fmt, "--output", "report.out", "error.json", cwd=cwd)
+    assert proc.returncode == to_stdout.returncode == 1
+    assert proc.stdout == ""
+    written = (cwd / "report.out").read_text()
+    assert written == to_stdout.stdout
+    if fmt in {"json", "sarif"}:
+        json.loads(written)
+    if fmt == "junit":
+        ET.fromstring(written)
+
+
+def test_output_to_unwritable_place_exits_2(cases: dict[str, Path]) -> None:
+    proc = run_cli("validate", "-o", "no/such/folder/report.txt", "clean.json",
+                   cwd=cases["clean"].parent)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("protocol-checks: cannot write output:")
+
+
+@pytest.mark.xfail(strict=True, reason="BUG commands.validate/cli._opened: --output is opened "
+                   "(truncated) before the inputs are read, so '-o case.json case.json' empties "
+                   "the case file and then reports it as empty")
+def test_output_never_overwrites_an_input(cases: dict[str, Path]) -> None:
+    before = cases["error"].read_bytes()
+    proc = run_cli("validate", "-o", "error.json", "error.json", cwd=cases["clean"].parent)
+    assert cases["error"].read_bytes() == before
+    assert proc.returncode == 2
+
+
+@pytest.mark.parametrize(("name", "fail_on", "status"), [
+    ("clean", "error", 0), ("clean", "advice", 0),
+    ("error", "error", 1), ("error", "warning", 1), ("error", "advice", 1),
+    ("warning", "error", 0), ("warning", "warning", 1), ("warning", "advice", 1),
+    ("advice", "error", 0), ("advice", "warning", 0), ("advice", "advice", 1),
+    ("broken", "error", 2), ("broken", "advice", 2),
+])
+def test_fail_on_sets_exit_status(name: str, fail_on: str, status: int,
+                                  cases: dict[str, Path]) -> None:
+    proc = run_cli("validate", "--fail-on", fail_on, f"{name}.json", cwd=cases["clean"].parent)
+    assert proc.returncode == status, proc.stdout
+
+
+def test_waived_warning_does_not_fail(cases: dict[str, Path]) -> None:
+    case = json.loads(cases["warning"].read_text())
+    case["waivers"] = [{"rule": "REF-002", "reason": "Order recorded in the court bundle.",
+                        "waived_by": "STAFF-001", "waived_on": case["as_of"]}]
+    cases["warning"].write_text(pretty(case))
+    proc = run_cli("validate", "--fail-on", "warning", "warning.json", cwd=cases["clean"].parent)
+    assert proc.returncode == 0
+    assert "WAIVED WARNING REF-002" in proc.stdout
+
+
+@pytest.mark.parametrize(("name", "status"), [("clean", 0), ("error", 1), ("broken", 2)])
+def test_stdin(name: str, status: int, cases: dict[str, Path]) -> None:
+    proc = run_cli("validate", "-", cwd=cases["clean"].parent, stdin=cases[name].read_bytes())
+    assert proc.returncode == status
+    if status:
+        assert proc.stdout.startswith("<stdin>:")
+
+
+def test_stdin_and_files_together(cases: dict[str, Path]) -> None:
+    proc = run_cli("validate", "--format", "json", "error.json", "-",
+                   cwd=cases["clean"].parent, stdin=cases["warning"].read_bytes())
+    results = json.loads(proc.stdout)["results"]
+    assert [(r["file"], r["findings"][0]["rule"]) for r in results] == [
+        ("error.json", "DATA-001"), ("<stdin>", "REF-002")]
+
+
+def test_stdin_with_jobs(cases: dict[str, Path]) -> None:
+    """Standard input is read by the main process even with worker processes."""
+    proc = run_cli("validate", "-j", "2", "--format", "json", "-", "error.json",
+                   cwd=cases["clean"].parent, stdin=cases["clean"].read_bytes())
+    assert proc.returncode == 1, proc.stdout
+    results = json.loads(proc.stdout)["results"]
+    assert [(r["file"], r["status"]) for r in results] == [("<stdin>", "ok"),
+                                                           ("error.json", "findings")]
+
+
+def _tree(root: Path, case: str) -> list[str]:
+    """Create files in a scrambled order; return the order a walk must report them in."""
+    for rel in ("zeta/b.json", "b.json", "alpha/deeper/y.json", "a.json", "alpha/z.json",
+                "alpha/notes.txt", "zeta/a.json", "mid/only.json.bak", "10.json", "9.json"):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(case)
+    return ["cases/10.json", "cases/9.json", "cases/a.json", "cases/b.json",
+            "cases/alpha/z.json", "cases/alpha/deeper/y.json",
+            "cases/zeta/a.json", "cases/zeta/b.json"]
+
+
+def test_folder_is_walked_recursively_in_a_stable_sorted_order(tmp_path: Path) -> None:
+    expected = _tree(tmp_path / "cases", pretty(new_case()))
+    runs = [run_cli("validate", "--format", "json", "cases", *jobs, cwd=tmp_path)
+            for jobs in ((), (), ("-j", "2"))]
+    for proc in runs:
+        assert proc.returncode == 0
+        assert [r["file"] for r in json.loads(proc.stdout)["results"]] == expected
+    # within each folder its files come sorted, then its sub-folders, sorted
+    assert expected.index("cases/alpha/z.json") < expected.index("cases/alpha/deeper/y.json")
+
+
+def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "a.json").write_text(pretty(new_case()))
+    os.symlink("..", tmp_path / "cases" / "up")  # would loop if followed
+    proc = run_cli("validate", "--format", "json", "cases", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert [r["file"] for r in json.loads(proc.stdout)["results"]] == ["cases/a.json"]
+
+
+# --------------------------------------------------------------------------------------------
+# The examples written for the handbook, when present.
+
+
+def _example_files() -> list[Path]:
+    return sorted(EXAMPLES.rglob("*.json")) if EXAMPLES.is_dir() else []
+
+
+@pytest.mark.skipif(not _example_files(), reason="examples/cases/ holds no case files yet")
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "github", "text"])
+def test_examples_in_every_format(fmt: str, tmp_path: Path) -> None:
+    proc = run_cli("validate", "--format", fmt, str(EXAMPLES), cwd=tmp_path)
+    assert proc.returncode in {0, 1, 2}
+    if fmt == "json":
+        results = json.loads(proc.stdout)["results"]
+        files = [r["file"] for r in results]
+        assert len(files) == len(_example_files())
+        assert files == sorted(files, key=lambda f: (Path(f).parent.parts, Path(f).name))
+    elif fmt == "sarif":
+        assert json.loads(proc.stdout)["version"] == "2.1.0"
+    elif fmt == "junit":
+        assert int(ET.fromstring(proc.stdout).get("tests", "0")) == len(_example_files())
+
+
+@pytest.mark.skipif(not (EXAMPLES / "clean").is_dir(), reason="no examples/cases/clean yet")
+def test_clean_examples_exit_0(tmp_path: Path) -> None:
+    proc = run_cli("validate", str(EXAMPLES / "clean"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# schema, rules, explain, checklist, new.
+
+
+def _properties(node: object, where: str = "$") -> list[tuple[str, dict]]:
+    out = []
+    if isinstance(node, dict):
+        for name, prop in (node.get("properties") or {}).items():
+            out.append((f"{where}.{name}", prop))
+        for key, value in node.items():
+            out += _properties(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _properties(value, f"{where}[{i}]")
+    return out
+
+
+def test_schema_command(tmp_path: Path) -> None:
+    proc = run_cli("schema", cwd=tmp_path)
+    assert proc.returncode == 0
+    schema = json.loads(proc.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith("case-file.schema.json")
+    assert schema["title"] == "Case file"
+    assert schema["description"]
+    assert schema["additionalProperties"] is False
+    props = _properties(schema)
+    assert len(props) > 50
+    missing = [where for where, prop in props if not prop.get("description")]
+    assert missing == []
+    written = run_cli("schema", "-o", "schema.json", cwd=tmp_path)
+    assert written.returncode == 0 and written.stdout == ""
+    assert json.loads((tmp_path / "schema.json").read_text()) == schema
+
+
+def test_new_case_validates_against_schema(tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(run_cli("schema", cwd=tmp_path).stdout)
+    case = json.loads(run_cli("new", cwd=tmp_path).stdout)
+    jsonschema.Draft202012Validator(schema).validate(case)
+    broken = dict(case, stage="nowhere")
+    assert not jsonschema.Draft202012Validator(schema).is_valid(broken)
+
+
+def test_rules_command(tmp_path: Path) -> None:
+    proc = run_cli("rules", cwd=tmp_path)
+    assert proc.returncode == 0
+    ids = [line.split()[0] for line in proc.stdout.splitlines()]
+    assert sorted(ids) == sorted(REGISTRY)
+    as_json = json.loads(run_cli("rules", "--format", "json", cwd=tmp_path).stdout)
+    assert [r["id"] for r in as_json] == ids
+    for rule in as_json:
+        assert rule["anchor"] == f"rule-{rule['id'].lower()}"
+        assert rule["severity"] in {"error", "warning", "advice"}
+        assert rule["items"], rule["id"]
+        assert rule["title"] == REGISTRY[rule["id"]].title
+
+
+@pytest.mark.parametrize("rule_id", ["DATA-002", "data-002"])
+def test_explain_known_rule(rule_id: str, tmp_path: Path) -> None:
+    proc = run_cli("explain", rule_id, cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"DATA-002: {REGISTRY['DATA-002'].title}\n")
+    assert "  severity:  error" in proc.stdout
+    assert "  handbook:  reference/rules.html#rule-data-002" in proc.stdout
+
+
+def test_explain_unknown_rule(tmp_path: Path) -> None:
+    proc = run_cli("explain", "NOPE-999", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "no rule 'NOPE-999'" in proc.stderr
+
+
+def test_checklist_list(tmp_path: Path) -> None:
+    from protocol_checks.protocol import load_protocol
+
+    proc = run_cli("checklist", cwd=tmp_path)
+    assert proc.returncode == 0
+    names = [line.split()[0] for line in proc.stdout.splitlines()]
+    assert names == [c.id for c in load_protocol().checklists]
+
+
+def test_checklist_by_name(tmp_path: Path) -> None:
+    proc = run_cli("checklist", "case-file", cwd=tmp_path)
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("The case file is in order (case-file)")
+    items = [line for line in lines[1:] if line.startswith("  [ ] CF-")]
+    assert items and len(items) == len(lines) - 1
+
+
+def test_checklist_with_case(cases: dict[str, Path]) -> None:
+    cwd = cases["clean"].parent
+    ok = run_cli("checklist", "case-file", "clean.json", cwd=cwd)
+    assert ok.returncode == 0
+    assert "not met" not in ok.stdout and "[x]" in ok.stdout
+    bad = run_cli("checklist", "case-file", "error.json", cwd=cwd)
+    assert bad.returncode == 1
+    assert re.search(r"\[ \] CF-\d+\s+not met .* <- DATA-001", bad.stdout)
+
+
+def test_checklist_with_unreadable_case(cases: dict[str, Path]) -> None:
+    proc = run_cli("checklist", "case-file", "broken.json", cwd=cases["clean"].parent)
+    assert proc.returncode == 2
+    assert "broken.json:3: INPUT invalid JSON" in proc.stderr
+    missing = run_cli("checklist", "case-file", "missing.json", cwd=cases["clean"].parent)
+    assert missing.returncode == 2
+    assert "missing.json: INPUT file not found" in missing.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="BUG commands.checklist: for CASE '-' it sets "
+                   "loaded=None and then treats every stdin case as unreadable: exit 2 with no "
+                   "message, and no items marked")
+def test_checklist_with_case_on_stdin(cases: dict[str, Path]) -> None:
+    proc = run_cli("checklist", "case-file", "-", cwd=cases["clean"].parent,
+                   stdin=cases["clean"].read_bytes())
+    assert proc.returncode == 0
+    assert "[x]" in proc.stdout
+
+
+def test_checklist_unknown_name(tmp_path: Path) -> None:
+    proc = run_cli("checklist", "no-such-list", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "no checklist 'no-such-list'; choose from: " in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_new_validates_cleanly(tmp_path: Path) -> None:
+    new = run_cli("new", cwd=tmp_path)
+    assert new.returncode == 0
+    case = json.loads(new.stdout)
+    assert case["case_id"] == "CASE-0001" and case["stage"] == "referral"
+    assert case["as_of"] == date.today().isoformat()
+    checked = run_cli("validate", "--fail-on", "advice", "-", cwd=tmp_path,
+                      stdin=new.stdout.encode())
+    assert checked.returncode == 0, checked.stdout
+    custom = run_cli("new", "--case-id", "CASE-0777", cwd=tmp_path)
+    assert json.loads(custom.stdout)["case_id"] == "CASE-0777"
+
+
+def test_new_refuses_identifying_case_id(tmp_path: Path) -> None:
+    proc = run_cli("new", "--case-id", "John Smith", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "--case-id must look like CASE-0001" in proc.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# The handbook link base.
+
+BASE = "https://handbook.example/protocol"
+
+
+def _urls(text: str) -> list[str]:
+    return re.findall(r"<(\S+#rule-[a-z]+-\d{3})>", text)
+
+
+@pytest.mark.parametrize(("options", "env", "base"), [
+    ((), {}, ""),
+    (("--handbook-url", BASE), {}, BASE + "/"),
+    (("--handbook-url", BASE + "/"), {}, BASE + "/"),
+    ((), {"PROTOCOL_CHECKS_HANDBOOK_URL": BASE}, BASE + "/"),
+    (("--handbook-url", "https://other.example/"), {"PROTOCOL_CHECKS_HANDBOOK_URL": BASE},
+     "https://other.example/"),
+], ids=["relative", "option", "option-with-slash", "environment", "option-beats-environment"])
+def test_handbook_url_sets_link_base(options: tuple[str, ...], env: dict[str, str], base: str,
+                                     cases: dict[str, Path]) -> None:
+    cwd = cases["clean"].parent
+    text = run_cli("validate", *options, "error.json", cwd=cwd, env=env)
+    assert _urls(text.stdout) == [f"{base}reference/rules.html#rule-data-001"]
+    sarif = json.loads(run_cli("validate", "--format", "sarif", *options, "error.json", cwd=cwd,
+                               env=env).stdout)
+    driver = sarif["runs"][0]["tool"]["driver"]
+    assert all(r["helpUri"] == f"{base}reference/rules.html#rule-{r['id'].lower()}"
+               for r in driver["rules"])
+    assert driver["informationUri"] == f"{base}index.html"
+    explain = run_cli("explain", "DATA-001", *options, cwd=cwd, env=env)
+    assert f"  handbook:  {base}reference/rules.html#rule-data-001" in explain.stdout
+
+
+def test_jobs_give_the_same_report(cases: dict[str, Path]) -> None:
+    one = _validate(cases, "--format", "json")
+    many = _validate(cases, "--format", "json", "-j", "3")
+    assert one.returncode == many.returncode == 2
+    assert json.loads(one.stdout) == json.loads(many.stdout)
+
+
+def test_case_builders_are_what_they_claim(cases: dict[str, Path]) -> None:
+    """The fixture's cases carry exactly the findings the tests above rely on."""
+    from protocol_checks.validate import Settings, check_path
+
+    found = {name: sorted(f.rule_id for f in check_path(str(path), Settings()).findings)
+             for name, path in cases.items() if name != "broken"}
+    assert found == {"clean": [], "error": ["DATA-001"], "warning": ["REF-002"],
+                     "advice": ["ASMT-004"]}
