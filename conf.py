@@ -31,6 +31,7 @@ templates_path = ["docs/_templates"]
 html_static_path = ["docs/_static"]
 html_css_files = ["handbook.css"]
 html_js_files = ["print-open.js"]
+html_favicon = "docs/_static/favicon.svg"
 html_title = f"Outpatient treatment protocol {version}"
 html_theme = "pydata_sphinx_theme"
 html_show_sourcelink = False

@@ -34,6 +34,12 @@ StaffId = Annotated[
         description="Pseudonymous staff identifier (for example STAFF-017), never a name.",
     ),
 ]
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+ClinicalDate = Annotated[
+    date,
+    Field(ge=EARLIEST, le=LATEST,
+          description="An ISO 8601 date (YYYY-MM-DD) between 1900-01-01 and 2200-12-31."),
+]
 FreeText = Annotated[
     str,
     Field(
@@ -156,7 +162,7 @@ class ClosureReason(StrEnum):
 class Referral(Strict):
     """How the patient came to the service (P2)."""
 
-    received_on: date = Field(description="Date the referral was received (P2).")
+    received_on: ClinicalDate = Field(description="Date the referral was received (P2).")
     source: ReferralSource = Field(
         description="Who referred: a court, a probation officer, a psychiatrist, a social worker, "
         "a general practitioner, or another source (P2)."
@@ -188,7 +194,7 @@ class RoleHolder(Strict):
         description="Whether this person is specifically trained in risk assessment and risk "
         "management (P4).",
     )
-    assigned_on: date = Field(description="Date the role was assigned (P2).")
+    assigned_on: ClinicalDate = Field(description="Date the role was assigned (P2).")
 
 
 class Roles(Strict):
@@ -218,7 +224,7 @@ class Roles(Strict):
 class RolesExplained(Strict):
     """Record that the roles were explained to the patient (P7)."""
 
-    explained_on: date = Field(description="Date the roles were explained to the patient (P7).")
+    explained_on: ClinicalDate = Field(description="Date the roles were explained to the patient (P7).")
     explained_by: StaffId
 
 
@@ -235,8 +241,8 @@ class InformationSharing(Strict):
         description="The circumstances in which risk information will be passed on (P4).",
     )
     set_by: StaffId = Field(description="Who set the arrangement; usually the risk assessor (P4).")
-    agreed_on: date = Field(description="Date the arrangement was set (P4).")
-    explained_to_patient_on: date | None = Field(
+    agreed_on: ClinicalDate = Field(description="Date the arrangement was set (P4).")
+    explained_to_patient_on: ClinicalDate | None = Field(
         default=None,
         description="Date the arrangement was explained to the patient (P4, P7).",
     )
@@ -245,7 +251,7 @@ class InformationSharing(Strict):
 class Motivation(Strict):
     """The assessment of the patient's motivation, the strongest predictor of outcome (P8)."""
 
-    assessed_on: date = Field(description="Date motivation was assessed (P8).")
+    assessed_on: ClinicalDate = Field(description="Date motivation was assessed (P8).")
     assessed_by: StaffId
     strands: list[MotivationStrand] = Field(
         min_length=1,
@@ -258,13 +264,13 @@ class Motivation(Strict):
 class TherapeuticContract(Strict):
     """The patient's agreement to a therapeutic contract (P8)."""
 
-    agreed_on: date = Field(description="Date the patient agreed the therapeutic contract (P8).")
+    agreed_on: ClinicalDate = Field(description="Date the patient agreed the therapeutic contract (P8).")
 
 
 class PsychologicalMindedness(Strict):
     """The four capacities that make up psychological mindedness (P10)."""
 
-    assessed_on: date = Field(description="Date psychological mindedness was assessed (P10).")
+    assessed_on: ClinicalDate = Field(description="Date psychological mindedness was assessed (P10).")
     assessed_by: StaffId
     recognises_own_feelings: bool = Field(
         description="Can recognise their own affective states (P10)."
@@ -286,7 +292,7 @@ class PsychologicalMindedness(Strict):
 class Assessment(Strict):
     """Assessment of motivation and suitability (P8, P10)."""
 
-    started_on: date = Field(description="Date assessment began (P2, P7).")
+    started_on: ClinicalDate = Field(description="Date assessment began (P2, P7).")
     motivation: Motivation | None = Field(default=None, description="Motivation (P8).")
     therapeutic_contract: TherapeuticContract | None = Field(
         default=None, description="The therapeutic contract (P8)."
@@ -313,8 +319,8 @@ class TreatmentPlan(Strict):
         description="Cognitive-behavioural, psychodynamic or pharmacological (P5)."
     )
     format: TreatmentFormat = Field(description="Individual or group treatment (P11).")
-    starts_on: date = Field(description="Date formal treatment starts (P13).")
-    planned_end_on: date = Field(description="Date formal treatment is planned to end (P13).")
+    starts_on: ClinicalDate = Field(description="Date formal treatment starts (P13).")
+    planned_end_on: ClinicalDate = Field(description="Date formal treatment is planned to end (P13).")
     session_frequency: SessionFrequency = Field(
         description="How often sessions are planned; psychodynamic work is often weekly (P13)."
     )
@@ -323,7 +329,7 @@ class TreatmentPlan(Strict):
 class InformedConsent(Strict):
     """Informed consent to antilibidinal medication (P1; context: Montgomery 2015, MCA 2005)."""
 
-    obtained_on: date = Field(description="Date consent was given (P1).")
+    obtained_on: ClinicalDate = Field(description="Date consent was given (P1).")
     obtained_by: StaffId
     capacity_assessed: bool = Field(
         description="Capacity to make this decision was assessed (P1; context: MCA 2005)."
@@ -344,7 +350,7 @@ class Medication(Strict):
 
     drug: FreeText = Field(min_length=1, description="The medicine's generic name (P1).")
     prescriber: RoleHolder = Field(description="Who prescribes; a psychiatrist (P1).")
-    first_dose_on: date | None = Field(
+    first_dose_on: ClinicalDate | None = Field(
         default=None, description="Date of the first dose, once given (P1)."
     )
     consent: InformedConsent | None = Field(default=None, description="Informed consent (P1).")
@@ -353,7 +359,7 @@ class Medication(Strict):
 class Session(Strict):
     """One planned treatment session and whether it took place (P10)."""
 
-    on: date = Field(description="Date of the session (P10).")
+    on: ClinicalDate = Field(description="Date of the session (P10).")
     attendance: Attendance = Field(
         description="Attended, missed by the patient, or cancelled by the service (P10)."
     )
@@ -362,9 +368,9 @@ class Session(Strict):
 class PlannedBreak(Strict):
     """A planned break in therapy, a danger time (P10)."""
 
-    starts_on: date = Field(description="First day of the break (P10).")
-    ends_on: date = Field(description="Last day of the break (P10).")
-    discussed_with_patient_on: date | None = Field(
+    starts_on: ClinicalDate = Field(description="First day of the break (P10).")
+    ends_on: ClinicalDate = Field(description="Last day of the break (P10).")
+    discussed_with_patient_on: ClinicalDate | None = Field(
         default=None,
         description="Date the break was discussed with the patient in advance (P10).",
     )
@@ -373,7 +379,7 @@ class PlannedBreak(Strict):
 class InterimReport(Strict):
     """An interim progress report for risk assessment (P6)."""
 
-    sent_on: date = Field(description="Date the report was sent (P6).")
+    sent_on: ClinicalDate = Field(description="Date the report was sent (P6).")
     author: StaffId = Field(description="Who wrote it; the case manager (P6).")
     recipient: StaffId = Field(description="Who received it; the risk assessor (P4, P6).")
 
@@ -381,11 +387,11 @@ class InterimReport(Strict):
 class LongTermContact(Strict):
     """The less formal, long-term supportive link with the service (P13)."""
 
-    arranged_on: date = Field(description="Date the long-term contact was arranged (P13).")
+    arranged_on: ClinicalDate = Field(description="Date the long-term contact was arranged (P13).")
     contact_frequency: SessionFrequency | None = Field(
         default=None, description="How often contact is planned (P13)."
     )
-    next_review_on: date | None = Field(
+    next_review_on: ClinicalDate | None = Field(
         default=None, description="When the arrangement will next be reviewed (P13)."
     )
 
@@ -393,7 +399,7 @@ class LongTermContact(Strict):
 class EndOfTreatment(Strict):
     """The end of regular, formal treatment (P13)."""
 
-    ended_on: date = Field(description="Date formal treatment ended (P13).")
+    ended_on: ClinicalDate = Field(description="Date formal treatment ended (P13).")
     reason: EndReason = Field(description="Why formal treatment ended (P13).")
     long_term_contact: LongTermContact | None = Field(
         default=None, description="The long-term supportive contact arranged (P13)."
@@ -403,7 +409,7 @@ class EndOfTreatment(Strict):
 class Closure(Strict):
     """Closing the case file."""
 
-    closed_on: date = Field(description="Date the case was closed.")
+    closed_on: ClinicalDate = Field(description="Date the case was closed.")
     reason: ClosureReason = Field(description="Why the case was closed.")
     last_stage: Stage = Field(
         description="The last stage the case reached before closing; rules judge the case "
@@ -419,7 +425,7 @@ class Attestation(Strict):
         description="The checklist item confirmed, for example DT-6.",
     )
     confirmed_by: StaffId
-    confirmed_on: date = Field(description="Date of the confirmation.")
+    confirmed_on: ClinicalDate = Field(description="Date of the confirmation.")
 
 
 class Waiver(Strict):
@@ -431,7 +437,7 @@ class Waiver(Strict):
     )
     reason: FreeText = Field(min_length=10, description="Why the warning is accepted.")
     waived_by: StaffId
-    waived_on: date = Field(description="Date of the waiver.")
+    waived_on: ClinicalDate = Field(description="Date of the waiver.")
 
 
 class CaseFile(Strict):
@@ -450,7 +456,7 @@ class CaseFile(Strict):
         description="The case's current stage: referral, assessment, treatment, "
         "long_term_contact (after formal treatment), or closed."
     )
-    as_of: date = Field(
+    as_of: ClinicalDate = Field(
         description="Date the case file was last brought up to date; rules about time "
         "(reports due, dates in the future) are judged at this date."
     )

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from typing import TextIO
 
 from protocol_checks import __version__
@@ -88,17 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@contextlib.contextmanager
-def _opened(path: str | None) -> Iterator[TextIO]:
-    if path is None or path == "-":
-        yield sys.stdout
-    else:
-        with open(path, "w", encoding="utf-8") as handle:
-            yield handle
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from protocol_checks.output import OutputClash
+
     try:
         from protocol_checks import commands
 
@@ -109,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except OutputClash as exc:
+        print(f"protocol-checks: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"protocol-checks: cannot write output: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT

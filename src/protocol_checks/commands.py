@@ -8,8 +8,9 @@ import sys
 from datetime import date
 
 from protocol_checks import PROTOCOL_VERSION
-from protocol_checks.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, _opened, print_json
-from protocol_checks.findings import Severity
+from protocol_checks.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, print_json
+from protocol_checks.findings import InputProblem, Severity
+from protocol_checks.output import opened
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -43,7 +44,7 @@ def validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     summary = Summary()
     progress = Progress(enabled=not args.no_progress)
-    with _opened(args.output) as out:
+    with opened(args.output, args.paths) as out:
         reporter = REPORTERS[args.format](out, verbose=args.verbose,
                                           handbook_url=settings.handbook_url)
         reporter.start()
@@ -61,7 +62,7 @@ def report(args: argparse.Namespace) -> int:
     from protocol_checks.validate import run
 
     settings = _settings(args)
-    with open(args.output, "w", encoding="utf-8") as out:
+    with opened(args.output, args.paths) as out:
         summary = write_report(run(args.paths, settings, jobs=args.jobs), out,
                                settings.handbook_url)
     print(f"wrote {args.output}: {summary.files} files, {summary.count('error')} errors, "
@@ -72,7 +73,7 @@ def report(args: argparse.Namespace) -> int:
 def schema(args: argparse.Namespace) -> int:
     from protocol_checks.schema import case_schema
 
-    with _opened(args.output) as out:
+    with opened(args.output) as out:
         print_json(case_schema(), out)
     return EXIT_OK
 
@@ -120,7 +121,7 @@ def explain(args: argparse.Namespace) -> int:
 def checklist(args: argparse.Namespace) -> int:
     from protocol_checks.protocol import load_protocol
     from protocol_checks.status import MARKS, mark
-    from protocol_checks.validate import Settings, check_case, check_path
+    from protocol_checks.validate import check_case
 
     protocol = load_protocol()
     if args.name is None:
@@ -132,21 +133,28 @@ def checklist(args: argparse.Namespace) -> int:
         names = ", ".join(c.id for c in protocol.checklists)
         print(f"protocol-checks: no checklist {args.name!r}; choose from: {names}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"{chosen.title} ({chosen.id}); due by the {chosen.stage.value} stage")
     if args.case is None:
+        print(f"{chosen.title} ({chosen.id}); due by the {chosen.stage.value} stage")
         for item in chosen.items:
             how = "attestation" if item.is_attestation else ", ".join(item.rule_ids)
             print(f"  [ ] {item.id:<6} {item.text}  ({', '.join(item.source) or 'record'}; {how})")
         return EXIT_OK
-    from protocol_checks.loader import load
+    from protocol_checks.loader import MAX_BYTES, Loaded, load, parse
 
-    loaded = load(args.case) if args.case != "-" else None
-    if loaded is None or loaded.case is None:
-        result = check_path(args.case, Settings())
-        for p in result.problems:
-            where = f":{p.line}" if p.line else ""
-            print(f"{result.name}{where}: INPUT {p.message}", file=sys.stderr)
+    if args.case == "-":
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        loaded = parse(data) if len(data) <= MAX_BYTES else Loaded(None, None, [InputProblem(
+            f"input is larger than the limit of {MAX_BYTES:,} bytes")])
+    else:
+        loaded = load(args.case)
+    if loaded.case is None:
+        name = "<stdin>" if args.case == "-" else args.case
+        for p in loaded.problems:
+            where = "".join(f":{n}" for n in (p.line, p.column) if n)
+            at = f" (at {p.path})" if p.path else ""
+            print(f"{name}{where}: INPUT {p.message}{at}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    print(f"{chosen.title} ({chosen.id}); due by the {chosen.stage.value} stage")
     findings = check_case(loaded.case, protocol)
     results = mark(chosen, loaded.case, findings, protocol)
     for r in results:

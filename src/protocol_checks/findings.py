@@ -62,6 +62,11 @@ class InputProblem:
     column: int | None = None
     path: str | None = None
 
+    @property
+    def located_message(self) -> str:
+        """The message with its JSON path, for formats that carry only line numbers."""
+        return f"{self.message} (at {self.path})" if self.path else self.message
+
 
 @dataclass(slots=True)
 class FileResult:

@@ -62,7 +62,12 @@ def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str) -> File
     """Findings located to lines (only when there are findings), or the input's problems."""
     if loaded.case is None:
         return FileResult(name, problems=loaded.problems)
-    findings = check_case(loaded.case, protocol, base)
+    try:
+        findings = check_case(loaded.case, protocol, base)
+    except Exception:  # a defect in a rule must not crash a whole caseload run
+        return FileResult(name, problems=[InputProblem(
+            "internal error while applying the rules to this file; please report it "
+            "(the file itself may be fine)")])
     if findings and loaded.text is not None:
         located = scan(loaded.text)
         findings = [
@@ -77,7 +82,7 @@ def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str) -> File
 def check_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
     if len(data) > settings.max_bytes:
         return FileResult(name, problems=[InputProblem(
-            f"input is larger than the limit of {settings.max_bytes:,} bytes")])
+            f"input is larger than the limit of {settings.max_bytes:,} bytes (see --max-bytes)")])
     return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
 
 

@@ -39,7 +39,7 @@ class GithubReporter(Reporter):
 
     def file(self, result: FileResult) -> None:
         for p in result.problems:
-            self._emit("error", result.name, p.line, "unreadable case file", p.message)
+            self._emit("error", result.name, p.line, "unreadable case file", p.located_message)
         for f in result.findings:
             if not f.waived:
                 self._emit(_LEVEL[f.severity], result.name, f.line, f.rule_id,

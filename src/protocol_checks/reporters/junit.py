@@ -22,7 +22,7 @@ class JunitReporter(Reporter):
         for p in result.problems:
             self._errors += 1
             where = f" line {p.line}" if p.line else ""
-            body.append(f'<error type="input" message={quoteattr(p.message)}>'
+            body.append(f'<error type="input" message={quoteattr(p.located_message)}>'
                         f"{escape(result.name + where)}</error>")
         failing = [f for f in result.findings if not f.waived and f.severity is not Severity.advice]
         if failing:

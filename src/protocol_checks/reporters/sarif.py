@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path, PurePath
+from urllib.parse import quote
 
 from protocol_checks import __version__
 from protocol_checks.findings import FileResult, Severity
@@ -10,6 +12,16 @@ from protocol_checks.reporters.base import Reporter, Summary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.advice: "note"}
+
+
+def artifact_uri(name: str) -> str:
+    """A valid URI reference for a file name: relative paths stay relative; stdin is named."""
+    if name == "<stdin>":
+        return "stdin"
+    path = PurePath(name)
+    if path.is_absolute():
+        return Path(name).as_uri()
+    return quote(path.as_posix())
 
 
 class SarifReporter(Reporter):
@@ -33,6 +45,15 @@ class SarifReporter(Reporter):
             }
             for r in protocol.rules.values()
         ]
+        rules.append({
+            "id": "INPUT",
+            "name": "Unreadable case file",
+            "shortDescription": {"text": "The file could not be read or parsed as a case file"},
+            "fullDescription": {"text": "Invalid JSON or UTF-8, duplicate keys, NaN, unknown "
+                                "fields, wrong types or impossible dates; exit status 2."},
+            "helpUri": f"{base}howto/validate.html#when-a-file-cannot-be-read",
+            "defaultConfiguration": {"level": "error"},
+        })
         self._index = {r["id"]: i for i, r in enumerate(rules)}
         head = {
             "$schema": SCHEMA,
@@ -50,14 +71,20 @@ class SarifReporter(Reporter):
         self._first = False
 
     def file(self, result: FileResult) -> None:
+        uri = artifact_uri(result.name)
         for p in result.problems:
-            location = {"physicalLocation": {"artifactLocation": {"uri": result.name}}}
+            location: dict = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
             if p.line:
-                location["physicalLocation"]["region"] = {"startLine": p.line}
-            self._write({"ruleId": "INPUT", "level": "error", "message": {"text": p.message},
-                         "locations": [location]})
+                region = {"startLine": p.line}
+                if p.column:
+                    region["startColumn"] = p.column
+                location["physicalLocation"]["region"] = region
+            if p.path:
+                location["logicalLocations"] = [{"fullyQualifiedName": p.path}]
+            self._write({"ruleId": "INPUT", "ruleIndex": self._index["INPUT"], "level": "error",
+                         "message": {"text": p.message}, "locations": [location]})
         for f in result.findings:
-            physical: dict = {"artifactLocation": {"uri": result.name}}
+            physical: dict = {"artifactLocation": {"uri": uri}}
             if f.line:
                 physical["region"] = {"startLine": f.line}
             obj = {

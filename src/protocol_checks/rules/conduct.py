@@ -41,7 +41,9 @@ def _in_break(case: CaseFile, start: date, end: date) -> bool:
     "patients, whose early lives were so often marked by inconsistency and deceit.",
 )
 def attendance_regular(case: CaseFile) -> Iterator[Breach]:
-    order = sorted(range(len(case.sessions)), key=lambda i: case.sessions[i].on)
+    # Order by date, then by kind, so that the file's order of same-day entries cannot matter.
+    order = sorted(range(len(case.sessions)),
+                   key=lambda i: (case.sessions[i].on, case.sessions[i].attendance.value))
     run = 0
     for i in order:
         attendance = case.sessions[i].attendance

@@ -80,7 +80,7 @@ class ChecklistDirective(ProtocolDirective):
         if signature:
             headers += ["Initials", "Date"]
             widths += [8, 10]
-        box = nodes.container(classes=["protocol-checklist"], ids=[f"checklist-{checklist.id}"])
+        box = nodes.container(classes=["protocol-checklist"])
         due = STAGE_WORDS[checklist.stage.value]
         intro = nodes.paragraph(classes=["checklist-meta"])
         intro += nodes.strong(text="Due: ")
