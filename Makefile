@@ -26,6 +26,7 @@ examples: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-chromium
+	bash scripts/fetch-sarif-schema
 	$(BIN)/ruff check src tests bench conf.py
 	$(BIN)/python -m pytest -q
 
