@@ -38,14 +38,14 @@ def _exit_status(summary, fail_on: Severity) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     from protocol_checks.progress import Progress
-    from protocol_checks.reporters import REPORTERS, Summary
+    from protocol_checks.reporters import Summary, reporter_class
     from protocol_checks.validate import run
 
     settings = _settings(args)
     summary = Summary()
     progress = Progress(enabled=not args.no_progress)
     with opened(args.output, args.paths) as out:
-        reporter = REPORTERS[args.format](out, verbose=args.verbose,
+        reporter = reporter_class(args.format)(out, verbose=args.verbose,
                                           handbook_url=settings.handbook_url)
         reporter.start()
         for result in run(args.paths, settings, jobs=args.jobs):

@@ -36,11 +36,21 @@ class _NonFinite(Exception):
 
 @dataclass(slots=True)
 class Loaded:
-    """A parsed case (or the problems that prevented it), with its text for locating lines."""
+    """A parsed case (or the problems that prevented it), with its text for locating lines.
+
+    On the fast path the text is decoded only if asked for (that is, when there are findings).
+    """
 
     case: CaseFile | None
-    text: str | None
+    _text: str | None
     problems: list[InputProblem]
+    raw: bytes | None = None
+
+    @property
+    def text(self) -> str | None:
+        if self._text is None and self.raw is not None:
+            self._text = self.raw.decode("utf-8")
+        return self._text
 
 
 def _known_names() -> frozenset[str]:
@@ -213,8 +223,38 @@ def _too_long(token: str) -> bool:
     return digits.isdigit() and limit > 0 and len(digits) > limit
 
 
+def _unambiguous(case: CaseFile, data: bytes) -> bool:
+    """True when the document had no duplicate keys.
+
+    The model dumped with only the fields the input set (unknown fields are refused) holds the
+    same string values as the input, so outside strings every colon is a key: equal colon counts
+    mean equal key counts, and a duplicate key (which the parser collapses) shows as a shortfall.
+    Callers exclude ``\\u`` escapes, the one way a string could spell a colon differently.
+    """
+    dumped = case.model_dump_json(exclude_unset=True).encode()
+    return data.count(b":") == dumped.count(b":")
+
+
 def parse(data: bytes) -> Loaded:
-    """Parse bytes into a case file, or report precisely why not."""
+    """Parse bytes into a case file, or report precisely why not.
+
+    Fast path: one validation straight from bytes in pydantic's parser, plus a duplicate-key
+    count. Anything unusual (a failure, a BOM, NUL bytes, surrogate escapes, duplicate keys)
+    takes the careful path below, which parses again to name and locate the problem.
+    """
+    if data[:3] != _BOM and b"\x00" not in data and b"\\u" not in data:
+        try:
+            case = CaseFile.model_validate_json(data)
+        except ValidationError:
+            pass
+        else:
+            if _unambiguous(case, data):
+                return Loaded(case, None, [], raw=data)
+    return _diagnose(data)
+
+
+def _diagnose(data: bytes) -> Loaded:
+    """The careful path: every check in turn, each problem named and located."""
     if not data.strip():
         return Loaded(None, None, [InputProblem("file is empty (or holds only whitespace)",
                                                 line=1, column=1)])

@@ -5,31 +5,52 @@ Only files with findings or problems pay for this scan: a clean file never calls
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from protocol_checks.findings import Path
 
+_NEWLINE = re.compile("\n")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 
 
 @dataclass
 class Located:
-    lines: dict[Path, int] = field(default_factory=dict)
-    duplicates: list[tuple[Path, int]] = field(default_factory=list)
+    """Where each path starts (as a character offset), and any duplicate keys."""
+
+    text: str
+    offsets: dict[Path, int] = field(default_factory=dict)
+    duplicate_offsets: list[tuple[Path, int]] = field(default_factory=list)
+    _newlines: list[int] | None = None
+
+    def _line(self, offset: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
+        return bisect.bisect_left(self._newlines, offset) + 1
+
+    @property
+    def lines(self) -> dict[Path, int]:
+        return {path: self._line(offset) for path, offset in self.offsets.items()}
+
+    @property
+    def duplicates(self) -> list[tuple[Path, int]]:
+        return [(path, self._line(offset)) for path, offset in self.duplicate_offsets]
 
     def line_of(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor present in the document."""
         while True:
-            if path in self.lines:
-                return self.lines[path]
+            if path in self.offsets:
+                return self._line(self.offsets[path])
             if not path:
                 return None
             path = path[:-1]
 
 
 def _unquote(token: str) -> str:
+    if "\\" not in token:
+        return token[1:-1]
     import json
 
     try:
@@ -39,50 +60,57 @@ def _unquote(token: str) -> str:
 
 
 def scan(text: str) -> Located:
-    """Record the line of every value by path; tolerant of malformed input (best effort)."""
-    found = Located()
-    found.lines[()] = 1
-    line = 1
-    last = 0
-    # Each frame: [kind, path, pending_key, index, keys_seen]
+    """Record where every value starts, by path; tolerant of malformed input (best effort).
+
+    One pass over the tokens; line numbers are worked out only for the paths asked about.
+    """
+    found = Located(text)
+    offsets = found.offsets
+    offsets[()] = 0
+    # A frame is [is_object, path, index, keys seen].
     stack: list[list] = []
-    expecting_value_path: Path | None = ()
+    expecting: Path | None = ()
     for match in _TOKEN.finditer(text):
-        start = match.start()
-        line += text.count("\n", last, start)
-        last = start
         tok = match.group()
-        top = stack[-1] if stack else None
-        if tok in ",:":
-            if tok == "," and top is not None and top[0] == "arr":
-                top[3] += 1
-                expecting_value_path = (*top[1], top[3])
+        first = tok[0]
+        if first == ",":
+            if stack and not stack[-1][0]:
+                frame = stack[-1]
+                frame[2] += 1
+                expecting = (*frame[1], frame[2])
             continue
-        if tok in "}]":
+        if first == ":":
+            continue
+        if first in "}]":
             if stack:
                 stack.pop()
-            expecting_value_path = None
+            expecting = None
             continue
-        if top is not None and top[0] == "obj" and expecting_value_path is None:
-            # A key inside an object.
-            key = _unquote(tok) if tok.startswith('"') else tok
-            path = (*top[1], key)
-            if key in top[4]:
-                found.duplicates.append((path, line))
-            top[4].add(key)
-            found.lines.setdefault(path, line)
-            expecting_value_path = path
-            continue
-        path = expecting_value_path if expecting_value_path is not None else ()
-        found.lines.setdefault(path, line)
-        if tok == "{":
-            stack.append(["obj", path, None, 0, set()])
-            expecting_value_path = None
-        elif tok == "[":
-            stack.append(["arr", path, None, 0, None])
-            expecting_value_path = (*path, 0)
+        if expecting is None:
+            if stack and stack[-1][0]:  # a key inside an object
+                frame = stack[-1]
+                key = _unquote(tok) if first == '"' else tok
+                path = (*frame[1], key)
+                if key in frame[3]:
+                    found.duplicate_offsets.append((path, match.start()))
+                frame[3].add(key)
+                if path not in offsets:
+                    offsets[path] = match.start()
+                expecting = path
+                continue
+            path = ()
         else:
-            expecting_value_path = None
+            path = expecting
+        if path not in offsets:
+            offsets[path] = match.start()
+        if first == "{":
+            stack.append([True, path, 0, set()])
+            expecting = None
+        elif first == "[":
+            stack.append([False, path, 0, None])
+            expecting = (*path, 0)
+        else:
+            expecting = None
     return found
 
 

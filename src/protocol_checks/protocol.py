@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from protocol_checks.case import CaseFile, Modality, Stage
 from protocol_checks.rules import Rule, all_rules
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
+
 Paragraph = str  # "P1".."P13"
 PARAGRAPHS = tuple(f"P{n}" for n in range(1, 14))
 
@@ -45,6 +47,9 @@ class Condition(StrEnum):
                     plan is not None and plan.modality is Modality.pharmacological)
             case _:
                 return plan is not None and plan.modality.value == self.value
+
+
+_CONDITIONS = (Condition.cbt, Condition.psychodynamic, Condition.medication)
 
 
 class _Data(BaseModel):
@@ -118,9 +123,37 @@ class Protocol:
                      for rid, items in self.items_of_rule.items() if not items]
         if problems:
             raise ProtocolError("; ".join(problems))
+        # Computed once: the rules each stage calls for (the validator's inner loop).
+        self._rules_at = {stage: [r for r in self.rules.values() if r.applies_at(stage)]
+                          for stage in Stage}
+        self._due: dict[tuple[Stage, bool, bool, bool], list[Item]] = {}
+        self._due_attest: dict[tuple[Stage, bool, bool, bool], frozenset[str]] = {}
+
+    def rules_at(self, stage: Stage) -> list[Rule]:
+        """The rules that judge a case at ``stage``, in ID order."""
+        return self._rules_at[stage]
 
     def due_items(self, case: CaseFile) -> list[Item]:
-        """Items whose checklist is due at the case's stage and whose conditions hold."""
+        """Items whose checklist is due at the case's stage and whose conditions hold.
+
+        The answer depends only on the stage and the three conditions, so it is cached by them.
+        """
+        key = (case.effective_stage, *(c.holds(case) for c in _CONDITIONS))
+        found = self._due.get(key)
+        if found is None:
+            found = self._due[key] = self._due_items(case)
+        return found
+
+    def due_attestations(self, case: CaseFile) -> frozenset[str]:
+        """IDs of the attestation items due for ``case`` (cached like :meth:`due_items`)."""
+        key = (case.effective_stage, *(c.holds(case) for c in _CONDITIONS))
+        found = self._due_attest.get(key)
+        if found is None:
+            found = self._due_attest[key] = frozenset(
+                i.id for i in self.due_items(case) if i.is_attestation)
+        return found
+
+    def _due_items(self, case: CaseFile) -> list[Item]:
         stage = case.effective_stage
         return [
             item
@@ -147,7 +180,7 @@ def read_checklists(folder: Path) -> list[Checklist]:
     out = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
             out.append(Checklist.model_validate(data))
         except (yaml.YAMLError, ValidationError) as exc:
             raise ProtocolError(f"{path.name}: {exc}") from None

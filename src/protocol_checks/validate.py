@@ -46,9 +46,7 @@ def check_case(case: CaseFile, protocol: Protocol, base: str = "") -> list[Findi
     stage = case.effective_stage
     waived = {w.rule for w in case.waivers}
     findings = []
-    for rule in protocol.rules.values():
-        if not rule.applies_at(stage):
-            continue
+    for rule in protocol.rules_at(stage):
         for path, message in rule.run(case):
             findings.append(Finding(
                 rule_id=rule.id, severity=rule.severity, message=message, path=path,

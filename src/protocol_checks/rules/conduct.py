@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from protocol_checks.case import Attendance, CaseFile, SessionFrequency, Stage
@@ -41,9 +41,14 @@ def _in_break(case: CaseFile, start: date, end: date) -> bool:
     "patients, whose early lives were so often marked by inconsistency and deceit.",
 )
 def attendance_regular(case: CaseFile) -> Iterator[Breach]:
-    # Order by date, then by kind, so that the file's order of same-day entries cannot matter.
-    order = sorted(range(len(case.sessions)),
-                   key=lambda i: (case.sessions[i].on, case.sessions[i].attendance.value))
+    sessions = case.sessions
+    # Order by date, then by kind, so that the file's order of same-day entries cannot matter
+    # (files are usually in strict date order already, which saves the sort).
+    if all(a.on < b.on for a, b in itertools.pairwise(sessions)):
+        order: Sequence[int] = range(len(sessions))
+    else:
+        order = sorted(range(len(sessions)),
+                       key=lambda i: (sessions[i].on, sessions[i].attendance.value))
     run = 0
     for i in order:
         attendance = case.sessions[i].attendance

@@ -14,7 +14,7 @@ from protocol_checks.rules.roles import ROLE_NAMES
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
-def recorded_dates(case: CaseFile) -> Iterator[tuple[Path, date]]:
+def recorded_dates(case: CaseFile, sessions: bool = True) -> Iterator[tuple[Path, date]]:
     """Dates of things that have happened (not plans), with their paths."""
     if case.referral:
         yield ("referral", "received_on"), case.referral.received_on
@@ -43,8 +43,9 @@ def recorded_dates(case: CaseFile) -> Iterator[tuple[Path, date]]:
             yield ("medication", "first_dose_on"), m.first_dose_on
         if m.consent:
             yield ("medication", "consent", "obtained_on"), m.consent.obtained_on
-    for i, s in enumerate(case.sessions):
-        yield ("sessions", i, "on"), s.on
+    if sessions:
+        for i, s in enumerate(case.sessions):
+            yield ("sessions", i, "on"), s.on
     for i, b in enumerate(case.planned_breaks):
         if b.discussed_with_patient_on:
             yield ("planned_breaks", i, "discussed_with_patient_on"), b.discussed_with_patient_on
@@ -131,8 +132,13 @@ def dates_in_order(case: CaseFile) -> Iterator[Breach]:
 def nothing_in_future(case: CaseFile) -> Iterator[Breach]:
     if case.as_of > date.today() + FUTURE_TOLERANCE:
         yield Breach(("as_of",), "as_of")
-    for path, day in recorded_dates(case):
-        if day > case.as_of:
+    as_of = case.as_of
+    # Sessions are most of a file's dates: test them cheaply before building any paths.
+    if any(s.on > as_of for s in case.sessions):
+        yield from (Breach(("sessions", i, "on")) for i, s in enumerate(case.sessions)
+                    if s.on > as_of)
+    for path, day in recorded_dates(case, sessions=False):
+        if day > as_of:
             yield Breach(path)
 
 
@@ -283,7 +289,5 @@ def attestations_due(case: CaseFile) -> Iterator[Breach]:
     from protocol_checks.protocol import load_protocol
 
     confirmed = {att.item for att in case.attestations}
-    for item in load_protocol().due_items(case):
-        if item.is_attestation and item.id not in confirmed:
-            yield Breach(("attestations",))
-            return
+    if not confirmed.issuperset(load_protocol().due_attestations(case)):
+        yield Breach(("attestations",))

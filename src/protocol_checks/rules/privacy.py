@@ -28,8 +28,13 @@ def valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_MAYBE = re.compile(r"@|\d(?:[\s-]?\d){8}|[A-Z][0-9]|(?i:\b(?:mr|mrs|ms|miss|mx|dr)\b)")
+
+
 def looks_identifying(text: str) -> str | None:
     """The kind of direct identifier ``text`` appears to contain, if any."""
+    if not _MAYBE.search(text):
+        return None  # one cheap pass rules out most clinical text
     if _EMAIL.search(text):
         return "email"
     for match in _NHS.finditer(text):
