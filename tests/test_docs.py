@@ -86,8 +86,10 @@ def test_every_internal_link_resolves(built_site: Path) -> None:
     assert not broken, "\n".join(broken[:40])
 
 
-_REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//""",
-                     re.I)
+# What makes the browser fetch: src attributes, <link href> (styles, icons, preloads) and CSS
+# url(). Ordinary <a href> links to outside documentation are not requests.
+_REMOTE = re.compile(r"""\ssrc\s*=\s*["']\s*(?:https?:)?//|<link\b[^>]*\shref\s*=\s*["']\s*(?:https?:)?//"""
+                     r"""|url\(\s*["']?(?:https?:)?//""", re.I)
 
 
 def test_site_loads_nothing_from_other_hosts(built_site: Path) -> None:
@@ -135,3 +137,11 @@ def test_no_sentence_is_copied_from_the_source() -> None:
     proc = subprocess.run([sys.executable, str(COPIED), str(ROOT)], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-4000:]
+
+
+def test_remote_pattern_catches_what_browsers_fetch() -> None:
+    assert _REMOTE.search('<script src="https://cdn.example/x.js">')
+    assert _REMOTE.search('<link rel="stylesheet" href="//fonts.example/css">')
+    assert _REMOTE.search("body { background: url('https://img.example/a.png') }")
+    assert not _REMOTE.search('<a href="https://pre-commit.com">pre-commit</a>')
+    assert not _REMOTE.search('<script src="_static/x.js">')

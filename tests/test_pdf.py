@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_pdf_text_is_extractable(pdf_text: str) -> None:
 
 def test_pdf_contains_every_checklist_and_item(pdf_text: str) -> None:
     protocol = load_protocol()
-    flat = " ".join(pdf_text.split())
+    flat = " ".join(unicodedata.normalize("NFKC", pdf_text).split())  # undo ligatures (ﬁ)
     for checklist in protocol.checklists:
         assert checklist.title in flat, checklist.title
         for item in checklist.items:
