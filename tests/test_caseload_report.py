@@ -164,10 +164,12 @@ def _num(text: str) -> int:
 def test_report_exit_status_and_summary_line(built, validated) -> None:
     out, done = built
     summary = validated["summary"]
-    assert done.returncode == (2 if summary["unreadable"] else 0), done.stderr
+    expected_status = 2 if summary["unreadable"] else (1 if summary["errors"] else 0)
+    assert done.returncode == expected_status, done.stderr
     assert summary["unreadable"] >= 3  # the three planted unreadable files at least
     assert out.is_file()
-    assert done.stdout.strip() == (
+    assert done.stdout == ""  # the HTML goes to the file; the note about it to stderr
+    assert done.stderr.strip() == (
         f"wrote {out}: {summary['files']} files, {summary['errors']} errors, "
         f"{summary['warnings']} warnings, {summary['unreadable']} unreadable")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -618,3 +619,29 @@ def test_case_builders_are_what_they_claim(cases: dict[str, Path]) -> None:
              for name, path in cases.items() if name != "broken"}
     assert found == {"clean": [], "error": ["DATA-001"], "warning": ["REF-002"],
                      "advice": ["ASMT-004"]}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github"])
+def test_file_names_that_are_not_utf8_do_not_crash_any_format(fmt: str, tmp_path: Path) -> None:
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    odd = os.path.join(os.fsencode(folder), b"caf\xe9.json")
+    case = new_case()
+    case["referral"]["source"] = "court"  # a warning (REF-002), so every format names the file
+    with open(odd, "wb") as handle:
+        handle.write(pretty(case).encode())
+    to_file = run_cli("validate", "--format", fmt, "-o", "out.txt", "cases", cwd=tmp_path)
+    assert to_file.returncode == 0, to_file.stderr
+    assert "caf" in (tmp_path / "out.txt").read_text(encoding="utf-8")
+    to_stdout = run_cli("validate", "--format", fmt, "cases", cwd=tmp_path)
+    assert to_stdout.returncode == 0 and "caf" in to_stdout.stdout
+
+
+def test_broken_pipe_is_not_reported_as_success(tmp_path: Path) -> None:
+    for i in range(300):
+        (tmp_path / f"c{i:03d}.json").write_text("{", encoding="utf-8")
+    proc = subprocess.run(
+        f"{shlex.join(CLI)} validate . | head -n 1; exit ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", cwd=tmp_path, capture_output=True, timeout=TIMEOUT)
+    assert proc.returncode == 2
+    assert b"Traceback" not in proc.stderr

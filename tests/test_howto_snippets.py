@@ -251,7 +251,7 @@ def test_nightly_script(workspace: tuple[Path, dict]) -> None:
     nightly = json.loads((reports / f"caseload-{today}.json").read_text(encoding="utf-8"))
     assert nightly["summary"] == results["summary"]
     assert not old.exists() and other.exists()
-    assert done.stdout.startswith(f"wrote reports/caseload-{today}.html: ")
+    assert done.stderr.startswith(f"wrote reports/caseload-{today}.html: ")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -545,3 +545,65 @@ def test_service_cancellation_does_not_break_a_run_of_missed_sessions() -> None:
         s["attendance"] = kind
     data["sessions"] = sessions
     assert "CON-001" in fired(build(data))
+
+
+def test_stage_set_too_low_for_the_record_is_an_error() -> None:
+    data = clean("treatment-cbt-individual")
+    data["stage"] = "assessment"
+    assert "DATA-008" in fired(build(data))
+    data = clean("assessment-roles-settled")
+    data["stage"] = "referral"
+    assert "DATA-008" in fired(build(data))
+
+
+def test_planned_break_days_do_not_excuse_a_longer_gap() -> None:
+    data = clean("treatment-cbt-individual")
+    sessions = sorted(data["sessions"], key=lambda s: s["on"])
+    start = date.fromisoformat(sessions[2]["on"])
+    # Drop seven weeks of sessions, but plan only a two-day break inside the gap.
+    data["sessions"] = [s for s in sessions
+                        if not start < date.fromisoformat(s["on"]) <= start + timedelta(days=49)]
+    brk = {"starts_on": (start + timedelta(days=20)).isoformat(),
+           "ends_on": (start + timedelta(days=21)).isoformat(),
+           "discussed_with_patient_on": start.isoformat()}
+    data["planned_breaks"] = [*data["planned_breaks"], brk]
+    assert "CON-001" in fired(build(data))
+
+
+def test_roles_explained_before_they_were_assigned() -> None:
+    data = clean("assessment-roles-settled")
+    assigned = max(h["assigned_on"] for h in data["roles"].values())
+    data["roles_explained"]["explained_on"] = (
+        date.fromisoformat(assigned) - timedelta(days=1)).isoformat()
+    assert "ROLE-009" in fired(build(data))
+
+
+def test_sharing_set_after_assessment_began_is_late() -> None:
+    data = clean("assessment-roles-settled")
+    started = date.fromisoformat(data["assessment"]["started_on"])
+    data["information_sharing"]["agreed_on"] = (started + timedelta(days=1)).isoformat()
+    data["information_sharing"]["explained_to_patient_on"] = (
+        started + timedelta(days=1)).isoformat()
+    assert "INFO-001" in fired(build(data))
+
+
+def test_sharing_explained_before_it_was_agreed_runs_backwards() -> None:
+    data = clean("assessment-roles-settled")
+    agreed = date.fromisoformat(data["information_sharing"]["agreed_on"])
+    data["information_sharing"]["explained_to_patient_on"] = (
+        agreed - timedelta(days=1)).isoformat()
+    assert "DATA-002" in fired(build(data))
+
+
+def test_waiver_with_a_path_covers_only_that_place() -> None:
+    data = clean("treatment-cbt-individual")
+    sessions = sorted(data["sessions"], key=lambda s: s["on"])
+    data["sessions"] = sessions
+    for i in (3, 4, 9, 10):
+        sessions[i]["attendance"] = "missed"
+    hits = [f for f in findings(build(data)) if f.rule_id == "CON-001"]
+    assert len(hits) == 2
+    data["waivers"] = [{"rule": "CON-001", "path": hits[0].json_path, "waived_by": "STAFF-001",
+                        "waived_on": data["as_of"], "reason": "Agreed absence for surgery."}]
+    after = {f.json_path: f.waived for f in findings(build(data)) if f.rule_id == "CON-001"}
+    assert after == {hits[0].json_path: True, hits[1].json_path: False}

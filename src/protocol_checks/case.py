@@ -299,8 +299,8 @@ class Assessment(Strict):
     )
     seeks_treatment_voluntarily: bool | None = Field(
         default=None,
-        description="Whether the patient seeks treatment of their own accord; required for "
-        "psychodynamic treatment (P10).",
+        description="Whether the patient seeks treatment of their own accord; the protocol "
+        "requires it for psychodynamic treatment (P10).",
     )
     psychological_mindedness: PsychologicalMindedness | None = Field(
         default=None, description="Psychological mindedness (P10)."
@@ -341,7 +341,8 @@ class InformedConsent(Strict):
         description="Reasonable alternatives were discussed (P1; context: Montgomery 2015)."
     )
     right_to_withdraw_explained: bool = Field(
-        description="The patient was told they may withdraw consent at any time (P1)."
+        description="The patient was told they may withdraw consent at any time (a handbook "
+        "setting beside P1)."
     )
 
 
@@ -434,6 +435,12 @@ class Waiver(Strict):
 
     rule: str = Field(
         pattern=r"^[A-Z]{3,5}-[0-9]{3}$", description="The rule ID waived, e.g. MOD-006."
+    )
+    path: str | None = Field(
+        default=None,
+        pattern=r"^\$(\.[a-z_]+|\[[0-9]+\])*$",
+        description="Limit the waiver to findings at this JSON path or below it (for example "
+        "$.sessions[14]); without it the waiver covers every finding of the rule in this case.",
     )
     reason: FreeText = Field(min_length=10, description="Why the warning is accepted.")
     waived_by: StaffId

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from typing import TextIO
 
@@ -87,18 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DEBUG_ENV = "PROTOCOL_CHECKS_DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from protocol_checks.output import OutputClash
 
+    # File names that are not valid UTF-8 are shown with escapes rather than crashing output.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
         from protocol_checks import commands
 
         return commands.dispatch(args)
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): the output is incomplete
         with contextlib.suppress(OSError):
-            sys.stdout = open("/dev/null", "w")  # noqa: SIM115
-        return EXIT_OK
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except OutputClash as exc:
@@ -106,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"protocol-checks: cannot write output: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a defect: say so briefly, never dump a traceback on users
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(f"protocol-checks: internal error ({type(exc).__name__}); please report it. "
+              f"Set {DEBUG_ENV}=1 for details.", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -66,8 +66,9 @@ def report(args: argparse.Namespace) -> int:
         summary = write_report(run(args.paths, settings, jobs=args.jobs), out,
                                settings.handbook_url)
     print(f"wrote {args.output}: {summary.files} files, {summary.count('error')} errors, "
-          f"{summary.count('warning')} warnings, {summary.unreadable} unreadable")
-    return EXIT_BAD_INPUT if summary.unreadable else EXIT_OK
+          f"{summary.count('warning')} warnings, {summary.unreadable} unreadable",
+          file=sys.stderr)
+    return _exit_status(summary, Severity.error)
 
 
 def schema(args: argparse.Namespace) -> int:
@@ -155,7 +156,12 @@ def checklist(args: argparse.Namespace) -> int:
             print(f"{name}{where}: INPUT {p.message}{at}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{chosen.title} ({chosen.id}); due by the {chosen.stage.value} stage")
-    findings = check_case(loaded.case, protocol)
+    try:
+        findings = check_case(loaded.case, protocol)
+    except Exception:  # the same guard as validate: a rule defect must not crash the command
+        print(f"{args.case}: INPUT internal error while applying the rules; please report it",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     results = mark(chosen, loaded.case, findings, protocol)
     for r in results:
         extra = f" <- {', '.join(r.failing_rules)}" if r.failing_rules else ""

@@ -44,7 +44,7 @@ def opened(path: str | None, inputs: Iterable[str] = ()) -> Iterator[TextIO]:
     fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
                                 dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             yield handle
         os.replace(temp, path)
     except BaseException:

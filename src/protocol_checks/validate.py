@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from protocol_checks.case import CaseFile
-from protocol_checks.findings import FileResult, Finding, InputProblem, Severity
+from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
 from protocol_checks.loader import MAX_BYTES, Loaded, parse, read_bytes
 from protocol_checks.locate import scan
 from protocol_checks.protocol import Protocol, load_protocol
@@ -44,16 +44,25 @@ def rule_url(base: str, rule_id: str, protocol: Protocol | None = None) -> str:
 def check_case(case: CaseFile, protocol: Protocol, base: str = "") -> list[Finding]:
     """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet)."""
     stage = case.effective_stage
-    waived = {w.rule for w in case.waivers}
+    waivers: dict[str, list[str | None]] = {}
+    for w in case.waivers:
+        waivers.setdefault(w.rule, []).append(w.path)
     findings = []
     for rule in protocol.rules_at(stage):
+        scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
         for path, message in rule.run(case):
             findings.append(Finding(
                 rule_id=rule.id, severity=rule.severity, message=message, path=path,
                 url=f"{base}{RULES_PAGE}#{rule.anchor}",
-                waived=rule.severity is not Severity.error and rule.id in waived,
+                waived=scopes is not None and _covered(json_path(path), scopes),
             ))
     return findings
+
+
+def _covered(where: str, scopes: list[str | None]) -> bool:
+    """Whether a waiver scope (None: the whole case) covers the finding at ``where``."""
+    return any(scope is None or where == scope or where.startswith((scope + ".", scope + "["))
+               for scope in scopes)
 
 
 def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str) -> FileResult:

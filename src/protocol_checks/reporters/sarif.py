@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path, PurePath
+import os
+from pathlib import PurePath
 from urllib.parse import quote
 
 from protocol_checks import __version__
@@ -19,9 +20,8 @@ def artifact_uri(name: str) -> str:
     if name == "<stdin>":
         return "stdin"
     path = PurePath(name)
-    if path.is_absolute():
-        return Path(name).as_uri()
-    return quote(path.as_posix())
+    encoded = quote(os.fsencode(path.as_posix()))  # raw bytes, so any file name is a valid URI
+    return f"file://{encoded}" if path.is_absolute() else encoded
 
 
 class SarifReporter(Reporter):

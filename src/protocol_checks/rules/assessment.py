@@ -53,7 +53,7 @@ def motivation_assessed(case: CaseFile) -> Iterator[Breach]:
     message="No therapeutic contract is recorded before treatment.",
     variants={"late": "The therapeutic contract was agreed only after treatment had started."},
     rationale="Willingness to enter a therapeutic contract is part of the motivation that best "
-    "predicts outcome; treatment starts from that agreement.",
+    "predicts outcome; the protocol reads this as: treatment starts only once it is agreed.",
 )
 def contract_agreed(case: CaseFile) -> Iterator[Breach]:
     contract = case.assessment.therapeutic_contract if case.assessment else None

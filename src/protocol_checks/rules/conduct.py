@@ -24,8 +24,15 @@ _INTERVAL_DAYS = {
 }
 
 
-def _in_break(case: CaseFile, start: date, end: date) -> bool:
-    return any(b.starts_on <= end and b.ends_on >= start for b in case.planned_breaks)
+def _break_days(case: CaseFile, start: date, end: date) -> int:
+    """Days strictly between two sessions that fall inside planned breaks."""
+    days = 0
+    for b in case.planned_breaks:
+        first = max(b.starts_on, start + timedelta(days=1))
+        last = min(b.ends_on, end - timedelta(days=1))
+        if first <= last:
+            days += (last - first).days + 1
+    return days
 
 
 @rule(
@@ -36,7 +43,7 @@ def _in_break(case: CaseFile, start: date, end: date) -> bool:
     paragraphs=("P10",),
     message="Two or more sessions in a row were missed.",
     variants={"gap": "There is a gap between sessions of more than three times the planned "
-              "interval, outside any planned break."},
+              "interval, not counting planned breaks."},
     rationale="Regularity and reliability matter in any therapy and particularly for these "
     "patients, whose early lives were so often marked by inconsistency and deceit.",
 )
@@ -64,7 +71,7 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
     held = [i for i in order if case.sessions[i].attendance is Attendance.attended]
     for before, after in itertools.pairwise(held):
         start, end = case.sessions[before].on, case.sessions[after].on
-        if (end - start).days > 3 * interval and not _in_break(case, start, end):
+        if (end - start).days - _break_days(case, start, end) > 3 * interval:
             yield Breach(("sessions", after), "gap")
 
 
@@ -165,8 +172,8 @@ def reports_by_case_manager(case: CaseFile) -> Iterator[Breach]:
     stage=Stage.treatment,
     paragraphs=("P4", "P6"),
     message="An interim report was sent to someone other than the risk assessor.",
-    rationale="Interim reports are co-ordinated for risk assessment, which is the risk "
-    "assessor's task.",
+    rationale="Interim reports are co-ordinated for risk assessment; the protocol reads this "
+    "as: they go to the risk assessor, whose task that is.",
 )
 def reports_to_assessor(case: CaseFile) -> Iterator[Breach]:
     assessor = case.roles.risk_assessor

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from protocol_checks import PROTOCOL_VERSION
-from protocol_checks.case import CaseFile, Stage
+from protocol_checks.case import Attendance, CaseFile, Stage
 from protocol_checks.findings import Path, Severity
 from protocol_checks.rules.registry import Breach, rule
 from protocol_checks.rules.roles import ROLE_NAMES
@@ -90,6 +90,9 @@ def _order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pa
             yield plan.starts_on, case.end_of_treatment.ended_on, ("end_of_treatment", "ended_on")
     if ref and a:
         yield ref.received_on, a.started_on, ("assessment", "started_on")
+    if sharing := case.information_sharing:
+        yield sharing.agreed_on, sharing.explained_to_patient_on, (
+            "information_sharing", "explained_to_patient_on")
     for i, b in enumerate(case.planned_breaks):
         yield b.starts_on, b.ends_on, ("planned_breaks", i, "ends_on")
     if ref and case.closure:
@@ -259,6 +262,10 @@ def attestations_valid(case: CaseFile) -> Iterator[Breach]:
         "last_stage": "A closed case's last stage cannot itself be 'closed'.",
         "behind": "The end of formal treatment is recorded but the case is still marked as in "
         "treatment or earlier.",
+        "no_treatment_yet": "Treatment sessions are recorded but the case is marked as before "
+        "treatment, which would switch the treatment rules off.",
+        "no_assessment_yet": "An assessment is recorded but the case is marked as at referral, "
+        "which would switch the assessment rules off.",
     },
     rationale="Rules apply by stage; a stage that disagrees with the record would switch the "
     "wrong rules on or off.",
@@ -272,6 +279,12 @@ def stage_consistent(case: CaseFile) -> Iterator[Breach]:
         yield Breach(("closure", "last_stage"), "last_stage")
     if case.end_of_treatment is not None and case.stage.rank < Stage.long_term_contact.rank:
         yield Breach(("stage",), "behind")
+    reached = case.effective_stage.rank
+    if reached < Stage.treatment.rank and any(
+            s.attendance is Attendance.attended for s in case.sessions):
+        yield Breach(("stage",), "no_treatment_yet")
+    if reached < Stage.assessment.rank and case.assessment is not None:
+        yield Breach(("stage",), "no_assessment_yet")
 
 
 @rule(

@@ -44,7 +44,7 @@ def medication_recorded(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P1",),
     message="Antilibidinal medication is prescribed by someone who is not a psychiatrist.",
     rationale="In the source it is a psychiatrist who may, rarely, be asked to prescribe "
-    "antilibidinal medication.",
+    "antilibidinal medication; the protocol reads this as: only a psychiatrist prescribes it.",
 )
 def prescriber_is_psychiatrist(case: CaseFile) -> Iterator[Breach]:
     med = case.medication
@@ -82,8 +82,9 @@ def consent_before_first_dose(case: CaseFile) -> Iterator[Breach]:
     message="The consent record is incomplete.",
     variants=dict(CONSENT_ELEMENTS),
     rationale="Strict informed consent means, in today's UK law, capacity judged for this "
-    "decision (Mental Capacity Act 2005), material risks and reasonable alternatives discussed "
-    "(Montgomery, 2015), and a patient who knows they may withdraw.",
+    "decision (Mental Capacity Act 2005) and material risks and reasonable alternatives "
+    "discussed (Montgomery, 2015); this handbook adds, as its own setting, that the patient is "
+    "told they may withdraw consent.",
 )
 def consent_complete(case: CaseFile) -> Iterator[Breach]:
     consent = case.medication.consent if case.medication else None

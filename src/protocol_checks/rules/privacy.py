@@ -10,12 +10,14 @@ from protocol_checks.findings import Path, Severity
 from protocol_checks.rules.registry import Breach, rule
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w+-])(?:\+44\s?(?:\(0\)\s?)?|0)[1-9](?:\s?\d){8,9}(?![\w-])")
+_PHONE = re.compile(
+    r"(?<![\w+-])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[1-9](?:\)?[\s-]?\d){8,9}(?![\w-])")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s+[0-9][ABD-HJLNP-UW-Z]{2}\b|"
                        r"\b[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2}\b")
 _NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
 _TITLED_NAME = re.compile(
-    r"\b(?i:mr|mrs|ms|miss|mx|dr)\.?\s+(?:[A-Z]\.\s*)*[A-Z][A-Za-z'\u2019-]+")
+    r"\b(?i:mr|mrs|ms|miss|mx|dr)\.?\s+(?![A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}\b)"
+    r"(?:[A-Z]\.\s*)*[A-Z][A-Za-z'\u2019-]+")
 
 
 def valid_nhs_number(digits: str) -> bool:
@@ -28,7 +30,7 @@ def valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-_MAYBE = re.compile(r"@|\d(?:[\s-]?\d){8}|[A-Z][0-9]|(?i:\b(?:mr|mrs|ms|miss|mx|dr)\b)")
+_MAYBE = re.compile(r"@|\d(?:[\s()-]{0,2}\d){8}|[A-Z][0-9]|(?i:\b(?:mr|mrs|ms|miss|mx|dr)\b)")
 
 
 def looks_identifying(text: str) -> str | None:
@@ -79,7 +81,8 @@ def free_text(case: CaseFile) -> Iterator[tuple[Path, str]]:
         "pseudonymous.",
     },
     rationale="Case files are checked in CI and shared in folders; a direct identifier turns "
-    "a pseudonymous record into personal data (UK GDPR; GMC Confidentiality, 2017).",
+    "a pseudonymous record into identifiable patient information, which should be shared only "
+    "as far as necessary (GMC, Confidentiality, 2017).",
 )
 def no_direct_identifiers(case: CaseFile) -> Iterator[Breach]:
     for path, text in free_text(case):

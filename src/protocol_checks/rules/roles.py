@@ -31,8 +31,8 @@ def _identified(role: str, paragraph: str, rule_id: str, title: str, why: str) -
 
 _identified(
     "responsible_clinician", "P3", "ROLE-001", "The responsible clinician is identified",
-    "Someone must hold overall psychiatric responsibility, including the power to arrange "
-    "admission if outpatient treatment needs it.",
+    "Someone must hold overall psychiatric responsibility: the source's example is the "
+    "clinician who could arrange admission if outpatient treatment needed it.",
 )
 _identified(
     "risk_assessor", "P4", "ROLE-002", "The risk assessor is identified",
@@ -45,8 +45,8 @@ _identified(
 )
 _identified(
     "case_manager", "P6", "ROLE-004", "The case manager is identified",
-    "A case manager in the centre links the professionals and agencies and writes interim "
-    "reports, so that the therapist need not.",
+    "A case manager in the centre links the professionals and agencies; the role may include "
+    "interim progress reports, which spares the therapist that task.",
 )
 
 
@@ -101,7 +101,7 @@ def clinician_is_psychiatrist_coordinator(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P4", "P6"),
     message="The risk assessor is also the therapist; usually these are different people.",
     rationale="The source says the risk assessor is usually not the person giving treatment; "
-    "keeping the two apart protects the therapeutic relationship.",
+    "'usually' makes this a warning.",
 )
 def assessor_not_therapist(case: CaseFile) -> Iterator[Breach]:
     ra, th = case.roles.risk_assessor, case.roles.therapist
@@ -142,15 +142,21 @@ def assessor_is_trained_psychiatrist(case: CaseFile) -> Iterator[Breach]:
     message="There is no record that the four roles were explained to the patient.",
     variants={
         "late": "The roles were explained to the patient only after assessment had begun.",
+        "early": "The roles were explained before all of them had been assigned.",
     },
     rationale="Once the roles are settled they are to be explained to the patient as clearly "
     "as possible, so the patient knows who treats, who assesses risk and who co-ordinates.",
 )
 def roles_explained(case: CaseFile) -> Iterator[Breach]:
-    if case.roles_explained is None:
+    explained = case.roles_explained
+    if explained is None:
         yield Breach(("roles_explained",))
-    elif case.assessment is not None and case.roles_explained.explained_on > case.assessment.started_on:
+        return
+    if case.assessment is not None and explained.explained_on > case.assessment.started_on:
         yield Breach(("roles_explained", "explained_on"), "late")
+    assigned = [h.assigned_on for name in ROLE_NAMES if (h := getattr(case.roles, name))]
+    if assigned and explained.explained_on < max(assigned):
+        yield Breach(("roles_explained", "explained_on"), "early")
 
 
 @rule(
@@ -181,8 +187,9 @@ def roles_before_assessment(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P3", "P4", "P5", "P6"),
     message="One person holds all four roles; the protocol separates them so that treatment, "
     "risk assessment and liaison check one another.",
-    rationale="The source describes four distinct functions; one person in all of them loses "
-    "the separation between treatment and risk assessment.",
+    rationale="The source describes four distinct functions and usually keeps risk assessment "
+    "apart from treatment; the protocol reads one person in all four as losing that "
+    "separation, so this is a warning.",
 )
 def roles_not_one_person(case: CaseFile) -> Iterator[Breach]:
     holders = [getattr(case.roles, name) for name in ROLE_NAMES]

@@ -17,12 +17,17 @@ from protocol_checks.rules.registry import Breach, rule
     paragraphs=("P4",),
     message="No information-sharing arrangement is recorded: which agencies receive risk "
     "information, in what circumstances, and who decided.",
+    variants={"late": "The information-sharing arrangement was set only after assessment had "
+              "begun."},
     rationale="Before assessment the service must know the circumstances in which risk "
     "information will go to social services, probation, the police or others.",
 )
 def sharing_recorded(case: CaseFile) -> Iterator[Breach]:
-    if case.information_sharing is None:
+    sharing = case.information_sharing
+    if sharing is None:
         yield Breach(("information_sharing",))
+    elif case.assessment is not None and sharing.agreed_on > case.assessment.started_on:
+        yield Breach(("information_sharing", "agreed_on"), "late")
 
 
 @rule(
@@ -37,8 +42,9 @@ def sharing_recorded(case: CaseFile) -> Iterator[Breach]:
         "late": "The information-sharing arrangement was explained only after assessment had "
         "begun.",
     },
-    rationale="The limits of confidentiality are part of the roles the patient must understand "
-    "before assessment; a patient who discovers them later has not consented to them.",
+    rationale="The limits of confidentiality belong with the roles the patient is to have "
+    "explained; a patient who learns of them only later could not take them into account when "
+    "deciding what to say.",
 )
 def sharing_explained(case: CaseFile) -> Iterator[Breach]:
     sharing = case.information_sharing
