@@ -24,6 +24,11 @@ _INTERVAL_DAYS = {
 }
 
 
+# Enum members bound once: looking them up on the class is a descriptor call in the hot loop.
+_MISSED, _ATTENDED, _CANCELLED = (
+    Attendance.missed, Attendance.attended, Attendance.cancelled_by_service)
+
+
 def _break_days(case: CaseFile, start: date, end: date) -> int:
     """Days strictly between two sessions that fall inside planned breaks."""
     days = 0
@@ -58,20 +63,22 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
                        key=lambda i: (sessions[i].on, sessions[i].attendance.value))
     run = 0
     for i in order:
-        attendance = case.sessions[i].attendance
-        if attendance is Attendance.cancelled_by_service:
+        attendance = sessions[i].attendance
+        if attendance is _CANCELLED:
             continue  # the service's cancellation neither breaks nor extends a run
-        run = run + 1 if attendance is Attendance.missed else 0
+        run = run + 1 if attendance is _MISSED else 0
         if run == 2:
             yield Breach(("sessions", i))
     plan = case.treatment_plan
     interval = _INTERVAL_DAYS.get(plan.session_frequency) if plan else None
     if interval is None:
         return
-    held = [i for i in order if case.sessions[i].attendance is Attendance.attended]
+    limit = 3 * interval
+    held = [i for i in order if sessions[i].attendance is _ATTENDED]
     for before, after in itertools.pairwise(held):
-        start, end = case.sessions[before].on, case.sessions[after].on
-        if (end - start).days - _break_days(case, start, end) > 3 * interval:
+        start, end = sessions[before].on, sessions[after].on
+        gap = (end - start).days
+        if gap > limit and gap - _break_days(case, start, end) > limit:
             yield Breach(("sessions", after), "gap")
 
 
@@ -88,7 +95,7 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
 )
 def no_missed_before_break(case: CaseFile) -> Iterator[Breach]:
     for i, session in enumerate(case.sessions):
-        if session.attendance is not Attendance.missed:
+        if session.attendance is not _MISSED:
             continue
         for brk in case.planned_breaks:
             if brk.starts_on - timedelta(days=DANGER_DAYS) <= session.on < brk.starts_on:

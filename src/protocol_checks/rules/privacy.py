@@ -33,8 +33,13 @@ def valid_nhs_number(digits: str) -> bool:
 _MAYBE = re.compile(r"@|\d(?:[\s()-]{0,2}\d){8}|[A-Z][0-9]|(?i:\b(?:mr|mrs|ms|miss|mx|dr)\b)")
 
 
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
 def looks_identifying(text: str) -> str | None:
     """The kind of direct identifier ``text`` appears to contain, if any."""
+    if "-" in text:
+        text = _ISO_DATE.sub(" ", text)  # dates in notes are not identifiers on their own
     if not _MAYBE.search(text):
         return None  # one cheap pass rules out most clinical text
     if _EMAIL.search(text):
