@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -645,3 +646,22 @@ def test_broken_pipe_is_not_reported_as_success(tmp_path: Path) -> None:
         shell=True, executable="/bin/bash", cwd=tmp_path, capture_output=True, timeout=TIMEOUT)
     assert proc.returncode == 2
     assert b"Traceback" not in proc.stderr
+
+
+def test_output_to_a_device_writes_to_it_and_never_replaces_it(tmp_path: Path) -> None:
+    (tmp_path / "case.json").write_text(pretty(new_case()), encoding="utf-8")
+    before = os.stat(os.devnull)
+    proc = run_cli("validate", "--format", "json", "-o", os.devnull, "case.json", cwd=tmp_path)
+    after = os.stat(os.devnull)
+    assert proc.returncode == 0
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (
+        before.st_ino, before.st_rdev)
+
+
+def test_output_file_appears_whole_and_replaces_an_old_report(tmp_path: Path) -> None:
+    (tmp_path / "case.json").write_text(pretty(new_case()), encoding="utf-8")
+    (tmp_path / "report.json").write_text("old", encoding="utf-8")
+    proc = run_cli("validate", "--format", "json", "-o", "report.json", "case.json", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.json", "report.json"]

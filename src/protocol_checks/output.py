@@ -40,6 +40,11 @@ def opened(path: str | None, inputs: Iterable[str] = ()) -> Iterator[TextIO]:
         yield sys.stdout
         return
     check_clash(path, inputs)
+    if os.path.exists(path) and not os.path.isfile(path):
+        # A device, FIFO or the like (/dev/null, /dev/stdout): write to it, never replace it.
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            yield handle
+        return
     folder = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
                                 dir=folder)
