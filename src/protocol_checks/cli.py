@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-bytes", type=_positive, default=None, metavar="N",
                    help="largest case file accepted, in bytes (default: 1048576)")
     v.add_argument("-v", "--verbose", action="store_true", help="also list files with no findings")
+    v.add_argument("--cache", metavar="DIR",
+                   help="keep results in DIR and skip files unchanged since the last run (the "
+                   "cache holds no file names or case values; it resets when the protocol, the "
+                   "rules or these options change)")
     v.add_argument("--no-progress", action="store_true", help="never show the progress counter")
 
     r = sub.add_parser("report", help="write a self-contained HTML caseload report",
@@ -61,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
     r.add_argument("--handbook-url", metavar="URL", help="base URL of the handbook for links")
     r.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N")
+    r.add_argument("--cache", metavar="DIR", help="result cache, as for validate")
 
     s = sub.add_parser("schema", help="print the case file's JSON Schema",
                        description="Print the JSON Schema of the case file, generated from the "

@@ -44,17 +44,34 @@ def validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     summary = Summary()
     progress = Progress(enabled=not args.no_progress)
+    cache = _open_cache(args, settings)
     with opened(args.output, args.paths) as out:
         reporter = reporter_class(args.format)(out, verbose=args.verbose,
                                           handbook_url=settings.handbook_url)
         reporter.start()
         for result in run(args.paths, settings, jobs=args.jobs):
+            if cache is not None and result.digest is not None:
+                cache.put(result.digest, result)
             summary.add(result)
             reporter.file(result)
             progress.tick(summary.files)
         progress.done()
         reporter.finish(summary)
+    if cache is not None:
+        cache.save()
     return _exit_status(summary, Severity(args.fail_on))
+
+
+def _open_cache(args: argparse.Namespace, settings):
+    """The result cache named by --cache, installed for this run (None without the option)."""
+    if not getattr(args, "cache", None):
+        return None
+    from protocol_checks.cache import ResultCache, fingerprint
+    from protocol_checks.validate import use_cache
+
+    cache = ResultCache(args.cache, fingerprint(settings.handbook_url, settings.max_bytes))
+    use_cache(cache)
+    return cache
 
 
 def report(args: argparse.Namespace) -> int:
@@ -62,9 +79,18 @@ def report(args: argparse.Namespace) -> int:
     from protocol_checks.validate import run
 
     settings = _settings(args)
+    cache = _open_cache(args, settings)
+
+    def results():
+        for result in run(args.paths, settings, jobs=args.jobs):
+            if cache is not None and result.digest is not None:
+                cache.put(result.digest, result)
+            yield result
+
     with opened(args.output, args.paths) as out:
-        summary = write_report(run(args.paths, settings, jobs=args.jobs), out,
-                               settings.handbook_url)
+        summary = write_report(results(), out, settings.handbook_url)
+    if cache is not None:
+        cache.save()
     print(f"wrote {args.output}: {summary.files} files, {summary.count('error')} errors, "
           f"{summary.count('warning')} warnings, {summary.unreadable} unreadable",
           file=sys.stderr)

@@ -76,6 +76,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
     stage: str | None = None
+    digest: str | None = None  # set when freshly checked under a cache, so the parent stores it
 
     @property
     def unreadable(self) -> bool:

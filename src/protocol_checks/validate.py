@@ -10,12 +10,16 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
 from protocol_checks.loader import MAX_BYTES, Loaded, parse, read_bytes
 from protocol_checks.locate import scan
 from protocol_checks.protocol import Protocol, load_protocol
+
+if TYPE_CHECKING:
+    from protocol_checks.cache import ResultCache
 
 RULES_PAGE = "reference/rules.html"
 """Where the rule catalogue lives in the built handbook, relative to its root."""
@@ -102,7 +106,27 @@ def check_path(name: str, settings: Settings) -> FileResult:
     if problem is not None:
         return FileResult(name, problems=[problem])
     assert data is not None
-    return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+    if _CACHE is None:
+        return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+    from protocol_checks.cache import digest
+
+    key = digest(data)
+    cached = _CACHE.get(name, key)
+    if cached is not None:
+        return cached
+    result = result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+    result.digest = key
+    return result
+
+
+_CACHE: ResultCache | None = None
+"""The result cache for this process, if any: set before worker processes are forked, so that
+they inherit it read-only; new results travel back to the parent, which stores them."""
+
+
+def use_cache(cache: ResultCache | None) -> None:
+    global _CACHE
+    _CACHE = cache
 
 
 def expand(paths: Iterable[str]) -> Iterator[str | FileResult]:
