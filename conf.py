@@ -26,7 +26,7 @@ protocol_document = {
     "supersedes": "None (first issue)",
 }
 
-exclude_patterns = ["_build", "**/snippets/**"]
+exclude_patterns = ["_build", "**/snippets/**", "reference/bench-results.md"]
 templates_path = ["docs/_templates"]
 html_static_path = ["docs/_static"]
 html_css_files = ["handbook.css"]

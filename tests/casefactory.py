@@ -1,8 +1,11 @@
-"""Synthetic case files shared by the test modules (pseudonymous, built in code)."""
+"""Shared test helpers: synthetic case files (pseudonymous, built in code) and the command."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 
 def day(n: int) -> str:
@@ -57,3 +60,16 @@ def clean_treatment_case() -> dict:
         "attestations": [{"item": item, "confirmed_by": "STAFF-004", "confirmed_on": day(100)}
                          for item in ("BA-16", "BT-12", "BT-13", "DT-6", "DT-8")],
     }
+
+
+def _command() -> list[str]:
+    """The installed `protocol-checks` script beside this interpreter, else `python -m`."""
+    script = Path(sys.executable).with_name("protocol-checks")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("protocol-checks")
+    return [found] if found else [sys.executable, "-m", "protocol_checks"]
+
+
+CLI = _command()
+"""How the tests run the real command."""

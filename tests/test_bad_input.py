@@ -20,10 +20,8 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from casefactory import clean_treatment_case, day, new_case
+from casefactory import CLI, clean_treatment_case, day, new_case
 
 from protocol_checks.findings import FileResult
 from protocol_checks.loader import MAX_BYTES
@@ -44,15 +42,6 @@ CANARY = "QZXJ"
 TIMEOUT = 20
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("protocol-checks")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("protocol-checks")
-    return [found] if found else [sys.executable, "-m", "protocol_checks"]
-
-
-CLI = _command()
 
 
 def _env() -> dict[str, str]:

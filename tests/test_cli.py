@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import stat
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from casefactory import clean_treatment_case, new_case
+from casefactory import CLI, clean_treatment_case, new_case
 
 from protocol_checks import __version__
 from protocol_checks.rules import REGISTRY
@@ -28,15 +27,6 @@ TIMEOUT = 20
 SUBCOMMANDS = ("validate", "report", "schema", "rules", "explain", "checklist", "new")
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("protocol-checks")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("protocol-checks")
-    return [found] if found else [sys.executable, "-m", "protocol_checks"]
-
-
-CLI = _command()
 
 
 def run_cli(*args: str, cwd: Path, stdin: bytes = b"",

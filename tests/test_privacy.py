@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pytest
+from casefactory import CLI
 
 from protocol_checks.rules.privacy import looks_identifying, valid_nhs_number
 
@@ -38,15 +37,6 @@ CANARIES = {
 MARK = "KQ7"
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("protocol-checks")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("protocol-checks")
-    return [found] if found else [sys.executable, "-m", "protocol_checks"]
-
-
-CLI = _command()
 
 
 def run_cli(*args: str, cwd: Path, stdin: bytes = b"") -> subprocess.CompletedProcess:
