@@ -1,4 +1,7 @@
-"""Plain text: one line per finding, ``file:line: SEVERITY RULE-ID message  <url>``."""
+"""Plain text: one line per finding, ``file:line: SEVERITY RULE-ID message (at $.path)  <url>``.
+
+The JSON path matters because a missing field's line is that of its nearest parent.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ class TextReporter(Reporter):
         for f in result.findings:
             label = f"WAIVED {f.severity.value.upper()}" if f.waived else f.severity.value.upper()
             url = f"  <{f.url}>" if f.url else ""
-            self.out.write(f"{_where(result.name, f.line)}: {label} {f.rule_id} {f.message}{url}\n")
+            self.out.write(f"{_where(result.name, f.line)}: {label} {f.rule_id} {f.message} "
+                           f"(at {f.json_path}){url}\n")
         if self.verbose and not result.problems and not result.findings:
             self.out.write(f"{result.name}: ok\n")
 
