@@ -19,7 +19,7 @@ run: docs examples
 	@echo "Handbook built: open $(CURDIR)/$(HTML)/index.html"
 
 docs: $(STAMP)
-	$(BIN)/sphinx-build -q -n -W -b html -c . docs $(HTML)
+	$(BIN)/sphinx-build -q -j auto -n -W -b html -c . docs $(HTML)
 
 examples: $(STAMP)
 	$(BIN)/protocol-checks validate examples/cases/clean

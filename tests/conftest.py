@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The handbook as HTML, built with -n -W exactly as `make docs` does."""
+    """The handbook as HTML, built with -n -W as `make docs` does, in two processes (so the
+    extension's parallel-read merge is exercised by every test that reads the site)."""
     out = tmp_path_factory.mktemp("site")
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-n", "-W", "-b", "html", "-c", str(ROOT),
+        [sys.executable, "-m", "sphinx", "-q", "-j", "2", "-n", "-W", "-b", "html", "-c", str(ROOT),
          str(ROOT / "docs"), str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=900,
     )
