@@ -309,20 +309,28 @@ def _totals(s: Summary) -> str:
         f'<div class="{cls}"><dt>{_e(label)}</dt><dd data-total="{key}">{_n(value)}</dd></div>'
         for key, label, value, cls in cells
     )
-    return (
-        '<section aria-labelledby="totals-h"><h2 id="totals-h">Totals</h2>'
-        '<p class="lead">Findings count breaches of rules that are not waived; waived warnings '
-        "are counted apart. Unreadable files could not be checked at all.</p>"
-        f'<dl class="totals">{body}</dl></section>'
-    )
+    head = _section_head("totals", "Totals", "Findings count breaches of rules that are not "
+                         "waived; waived warnings are counted apart. Unreadable files could not "
+                         "be checked at all.")
+    return f'{head}<dl class="totals">{body}</dl></section>'
+
+
+def _section_head(key: str, title: str, lead: str = "") -> str:
+    """The opening of a report section: a labelled landmark, its heading and a lead paragraph."""
+    intro = f'<p class="lead">{lead}</p>' if lead else ""
+    return (f'<section aria-labelledby="{key}-h"><h2 id="{key}-h">{title}</h2>{intro}')
+
+
+def _empty_section(head: str, text: str) -> str:
+    return f'{head}<p class="empty">{text}</p></section>'
 
 
 def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
-    head = '<section aria-labelledby="rules-h"><h2 id="rules-h">Findings by rule</h2>'
+    head = _section_head("rules", "Findings by rule")
     by_rule = sorted(c.summary.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
     if not by_rule:
-        return head + '<p class="empty">No findings: every readable file meets every rule ' \
-                      "that applies at its stage.</p></section>"
+        return _empty_section(head, "No findings: every readable file meets every rule that "
+                                    "applies at its stage.")
     shown = by_rule[:CHART_RULES]
     chart = _bar_chart(
         "chart-rules", "Findings by rule",
@@ -357,11 +365,10 @@ def _stage_order(name: str) -> tuple[int, str]:
 
 
 def _by_stage(c: Caseload) -> str:
-    head = ('<section aria-labelledby="stages-h"><h2 id="stages-h">Findings by stage</h2>'
-            '<p class="lead">Readable cases grouped by their current stage; the rules due at a '
-            "stage are judged there.</p>")
+    head = _section_head("stages", "Findings by stage", "Readable cases grouped by their current "
+                         "stage; the rules due at a stage are judged there.")
     if not c.stages:
-        return head + '<p class="empty">No readable case files.</p></section>'
+        return _empty_section(head, "No readable case files.")
     names = sorted(c.stages, key=_stage_order)
     chart_rows = [(n.replace("_", " "), [(s, c.stages[n].findings[s]) for s in SEVERITIES])
                   for n in names]
@@ -391,12 +398,12 @@ def _by_stage(c: Caseload) -> str:
 
 
 def _first_cases(c: Caseload) -> str:
-    head = ('<section aria-labelledby="first-h"><h2 id="first-h">Cases needing action first</h2>'
-            f'<p class="lead">Files with errors or warnings, most errors first, then most warnings, '
-            f"then by name; at most {TOP_CASES} are listed.</p>")
+    head = _section_head("first", "Cases needing action first", "Files with errors or warnings, "
+                         "most errors first, then most warnings, then by name; at most "
+                         f"{TOP_CASES} are listed.")
     ranked = c.ranked()
     if not ranked:
-        return head + '<p class="empty">No case has errors or warnings.</p></section>'
+        return _empty_section(head, "No case has errors or warnings.")
     rows = "".join(
         f'<tr><td class="num">{i}</td><th scope="row" class="file">{_file(r.name)}</th>'
         f'<td class="stage">{_e((r.stage or "").replace("_", " "))}</td>'
@@ -417,11 +424,11 @@ def _first_cases(c: Caseload) -> str:
 
 
 def _unreadable(c: Caseload) -> str:
-    head = ('<section aria-labelledby="unreadable-h"><h2 id="unreadable-h">Unreadable files</h2>'
-            '<p class="lead">These could not be read as case files, so no rule was checked. '
-            "Fix them first: run <code>protocol-checks validate FILE</code> for every problem.</p>")
+    head = _section_head("unreadable", "Unreadable files", "These could not be read as case files, "
+                         "so no rule was checked. Fix them first: run "
+                         "<code>protocol-checks validate FILE</code> for every problem.")
     if not c.unreadable:
-        return head + '<p class="empty">Every file was read.</p></section>'
+        return _empty_section(head, "Every file was read.")
     rows = []
     for u in c.unreadable:
         where = "" if u.line is None else f"line {u.line}" + (
