@@ -188,7 +188,7 @@ def checklist(args: argparse.Namespace) -> int:
         print(f"{args.case}: INPUT internal error while applying the rules; please report it",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    results = mark(chosen, loaded.case, findings, protocol)
+    results = mark(chosen, loaded.case, findings)
     for r in results:
         extra = f" <- {', '.join(r.failing_rules)}" if r.failing_rules else ""
         print(f"  {MARKS[r.status]} {r.item.id:<6} {r.status.value:<21} {r.item.text}{extra}")

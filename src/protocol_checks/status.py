@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import Finding
-from protocol_checks.protocol import Checklist, Item, Protocol
+from protocol_checks.protocol import Checklist, Item
 
 
 class ItemStatus(StrEnum):
@@ -36,10 +36,8 @@ class ItemResult:
     failing_rules: tuple[str, ...] = ()
 
 
-def mark(checklist: Checklist, case: CaseFile, findings: list[Finding],
-         protocol: Protocol) -> list[ItemResult]:
+def mark(checklist: Checklist, case: CaseFile, findings: list[Finding]) -> list[ItemResult]:
     """Each item of ``checklist`` with its status for ``case``, given the case's findings."""
-    del protocol
     failing = {f.rule_id for f in findings if not f.waived}
     waived = {f.rule_id for f in findings if f.waived}
     attested = {a.item for a in case.attestations}
