@@ -607,3 +607,16 @@ def test_waiver_with_a_path_covers_only_that_place() -> None:
                         "waived_on": data["as_of"], "reason": "Agreed absence for surgery."}]
     after = {f.json_path: f.waived for f in findings(build(data)) if f.rule_id == "CON-001"}
     assert after == {hits[0].json_path: True, hits[1].json_path: False}
+
+
+def test_handover_is_judged_by_who_held_the_role_on_each_date() -> None:
+    data = clean("treatment-psychodynamic-handover")
+    assert not fired(build(data))  # a handover after assessment began is not a late assignment
+    data["interim_reports"][2]["author"] = "STAFF-054"  # the first case manager, after leaving
+    assert "CON-005" in fired(build(data))
+
+
+def test_previous_holder_cannot_end_before_starting() -> None:
+    data = clean("treatment-psychodynamic-handover")
+    data["roles"]["case_manager"]["previous"][0]["ended_on"] = "2025-01-01"
+    assert "DATA-002" in fired(build(data))

@@ -174,6 +174,15 @@ class Referral(Strict):
     )
 
 
+class PreviousHolder(Strict):
+    """Someone who held a role earlier in the case, before a handover."""
+
+    staff_id: StaffId
+    profession: Profession = Field(description="Their profession (P3-P6).")
+    assigned_on: ClinicalDate = Field(description="Date they took the role (P2).")
+    ended_on: ClinicalDate = Field(description="Their last day in the role.")
+
+
 class RoleHolder(Strict):
     """A staff member holding one of the four roles (P3-P6)."""
 
@@ -195,6 +204,30 @@ class RoleHolder(Strict):
         "management (P4).",
     )
     assigned_on: ClinicalDate = Field(description="Date the role was assigned (P2).")
+    previous: list[PreviousHolder] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Earlier holders of this role, oldest first, when it was handed over during "
+        "a long treatment; the checks then judge each report and each deadline by whoever held "
+        "the role at the time.",
+    )
+
+    @property
+    def first_assigned_on(self) -> date:
+        """When the role was first filled, by this holder or an earlier one."""
+        return min([self.assigned_on, *(p.assigned_on for p in self.previous)])
+
+    def holder_on(self, day: date) -> str | None:
+        """The staff ID holding this role on ``day`` (None if nobody did)."""
+        if day >= self.assigned_on:
+            return self.staff_id
+        for p in self.previous:
+            if p.assigned_on <= day <= p.ended_on:
+                return p.staff_id
+        return None
+
+    def everyone(self) -> set[str]:
+        return {self.staff_id, *(p.staff_id for p in self.previous)}
 
 
 class Roles(Strict):

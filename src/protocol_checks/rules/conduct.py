@@ -166,9 +166,10 @@ def reports_by_case_manager(case: CaseFile) -> Iterator[Breach]:
     if manager is None:
         return
     for i, report in enumerate(case.interim_reports):
-        if report.author == manager.staff_id:
+        if report.author == manager.holder_on(report.sent_on):
             continue
-        is_therapist = therapist is not None and report.author == therapist.staff_id
+        is_therapist = therapist is not None and report.author == therapist.holder_on(
+            report.sent_on)
         yield Breach(("interim_reports", i, "author"), "therapist" if is_therapist else None)
 
 
@@ -187,5 +188,5 @@ def reports_to_assessor(case: CaseFile) -> Iterator[Breach]:
     if assessor is None:
         return
     for i, report in enumerate(case.interim_reports):
-        if report.recipient != assessor.staff_id:
+        if report.recipient != assessor.holder_on(report.sent_on):
             yield Breach(("interim_reports", i, "recipient"))

@@ -22,6 +22,8 @@ def recorded_dates(case: CaseFile, sessions: bool = True) -> Iterator[tuple[Path
         holder = getattr(case.roles, name)
         if holder is not None:
             yield ("roles", name, "assigned_on"), holder.assigned_on
+            for i, p in enumerate(holder.previous):
+                yield ("roles", name, "previous", i, "ended_on"), p.ended_on
     if case.roles_explained:
         yield ("roles_explained", "explained_on"), case.roles_explained.explained_on
     if case.information_sharing:
@@ -95,6 +97,10 @@ def _order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pa
             "information_sharing", "explained_to_patient_on")
     for i, b in enumerate(case.planned_breaks):
         yield b.starts_on, b.ends_on, ("planned_breaks", i, "ends_on")
+    for name in ROLE_NAMES:
+        holder = getattr(case.roles, name)
+        for i, p in enumerate(holder.previous if holder else ()):
+            yield p.assigned_on, p.ended_on, ("roles", name, "previous", i, "ended_on")
     if ref and case.closure:
         yield ref.received_on, case.closure.closed_on, ("closure", "closed_on")
     if case.end_of_treatment and case.closure:
@@ -197,7 +203,8 @@ def _staff_references(case: CaseFile) -> Iterator[tuple[Path, str]]:
     "checked, since a supervisor who holds no role may confirm an item.",
 )
 def staff_hold_roles(case: CaseFile) -> Iterator[Breach]:
-    known = {h.staff_id for name in ROLE_NAMES if (h := getattr(case.roles, name)) is not None}
+    known = {s for name in ROLE_NAMES if (h := getattr(case.roles, name)) is not None
+             for s in h.everyone()}
     if case.medication:
         known.add(case.medication.prescriber.staff_id)
     for path, staff_id in _staff_references(case):

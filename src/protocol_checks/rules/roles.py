@@ -154,7 +154,7 @@ def roles_explained(case: CaseFile) -> Iterator[Breach]:
         return
     if case.assessment is not None and explained.explained_on > case.assessment.started_on:
         yield Breach(("roles_explained", "explained_on"), "late")
-    assigned = [h.assigned_on for name in ROLE_NAMES if (h := getattr(case.roles, name))]
+    assigned = [h.first_assigned_on for name in ROLE_NAMES if (h := getattr(case.roles, name))]
     if assigned and explained.explained_on < max(assigned):
         yield Breach(("roles_explained", "explained_on"), "early")
 
@@ -175,7 +175,7 @@ def roles_before_assessment(case: CaseFile) -> Iterator[Breach]:
         return
     for name in ROLE_NAMES:
         holder = getattr(case.roles, name)
-        if holder is not None and holder.assigned_on > case.assessment.started_on:
+        if holder is not None and holder.first_assigned_on > case.assessment.started_on:
             yield Breach(("roles", name, "assigned_on"))
 
 
