@@ -61,6 +61,16 @@ def _scroll(label: str) -> str:
     return f'<div class="scroll" role="region" tabindex="0" aria-label="{_e(label)}">'
 
 
+def _table(caption: str, columns: list[str], rows: str, table_id: str = "") -> str:
+    """A captioned table in a scroll region; a column named with a leading '#' is numeric."""
+    head = "".join(
+        f'<th scope="col" class="num">{col[1:]}</th>' if col.startswith("#")
+        else f'<th scope="col">{col}</th>' for col in columns)
+    ident = f' id="{table_id}"' if table_id else ""
+    return (f"{_scroll(caption + ' (table)')}<table{ident}><caption>{caption}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{_n(n)} {word if n == 1 else (plural or word + 's')}"
 
@@ -351,11 +361,9 @@ def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
         + '<p class="lead">Each rule links to its entry in the handbook, which says what it checks '
         "and why.</p>"
         + f"<figure>{_legend(used)}{chart}<figcaption>{_e(note)}</figcaption></figure>"
-        + _scroll("Findings by rule (table)")
-        + '<table><caption>Findings by rule, most frequent first</caption><thead><tr>'
-        '<th scope="col">Rule</th><th scope="col">Title</th><th scope="col">Severity</th>'
-        '<th scope="col" class="num">Findings</th><th scope="col" class="num">Files affected</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
+        + _table("Findings by rule, most frequent first",
+                 ["Rule", "Title", "Severity", "#Findings", "#Files affected"], "".join(rows))
+        + "</section>"
     )
 
 
@@ -388,12 +396,9 @@ def _by_stage(c: Caseload) -> str:
                  "the number is the stage's total.</figcaption></figure>")
     return (
         head + chart
-        + _scroll("Findings by stage (table)")
-        + '<table><caption>Findings by stage</caption><thead><tr><th scope="col">Stage</th>'
-        '<th scope="col" class="num">Cases</th><th scope="col" class="num">With findings</th>'
-        '<th scope="col" class="num">Errors</th><th scope="col" class="num">Warnings</th>'
-        '<th scope="col" class="num">Advice</th><th scope="col" class="num">Waived</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table></div></section>"
+        + _table("Findings by stage", ["Stage", "#Cases", "#With findings", "#Errors",
+                                       "#Warnings", "#Advice", "#Waived"], rows)
+        + "</section>"
     )
 
 
@@ -414,12 +419,9 @@ def _first_cases(c: Caseload) -> str:
     )
     return (
         head
-        + _scroll("Cases needing action first (table)")
-        + '<table id="first-table"><caption>Cases needing action first</caption><thead><tr>'
-        '<th scope="col" class="num">#</th><th scope="col">File</th><th scope="col">Stage</th>'
-        '<th scope="col" class="num">Errors</th><th scope="col" class="num">Warnings</th>'
-        '<th scope="col" class="num">Advice</th><th scope="col">Rules</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table></div></section>"
+        + _table("Cases needing action first", ["##", "File", "Stage", "#Errors", "#Warnings",
+                                                "#Advice", "Rules"], rows, "first-table")
+        + "</section>"
     )
 
 
@@ -442,11 +444,9 @@ def _unreadable(c: Caseload) -> str:
             if missing > 0 else "")
     return (
         head
-        + _scroll("Unreadable files (table)")
-        + '<table id="unreadable-table"><caption>Unreadable files and the first problem in each'
-        '</caption><thead><tr><th scope="col">File</th><th scope="col">Problem</th>'
-        '<th scope="col">Where</th><th scope="col">JSON path</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>{tail}</section>"
+        + _table("Unreadable files and the first problem in each",
+                 ["File", "Problem", "Where", "JSON path"], "".join(rows), "unreadable-table")
+        + f"{tail}</section>"
     )
 
 
