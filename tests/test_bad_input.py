@@ -226,6 +226,18 @@ def _duplicate_in_list() -> bytes:
                         ).encode()
 
 
+def _duplicate_with_colons_in_notes() -> bytes:
+    """Colons inside strings must not hide a repeated key from the quick key count."""
+    text = pretty(new_case(notes="Seen at 10:30; plan: review")).decode()
+    return text.replace('"stage": "referral",', '"stage": "referral",\n  "notes": "a: b",').encode()
+
+
+def _duplicate_and_schema_error() -> bytes:
+    """A repeated key outranks schema errors elsewhere in the same file."""
+    text = _duplicate_nested().decode()
+    return text.replace('"stage": "referral",', '"stage": "referral",\n  "QZXJ": true,').encode()
+
+
 def _deep(opening: str, closing: str, depth: int) -> bytes:
     return (opening * depth + closing * depth).encode()
 
@@ -237,6 +249,10 @@ STRUCTURE = [
         path="$.referral.source"),
     Bad("duplicate_key_in_list_item", _duplicate_in_list(), "duplicate key",
         line=line_of(_duplicate_in_list(), '"2025-01-09"'), path="$.sessions[1].on"),
+    Bad("duplicate_key_with_colons_in_strings", _duplicate_with_colons_in_notes(), "duplicate key",
+        line=line_of(_duplicate_with_colons_in_notes(), '"Seen at'), path="$.notes"),
+    Bad("duplicate_key_and_unknown_field", _duplicate_and_schema_error(), "duplicate key",
+        line=line_of(_duplicate_and_schema_error(), '"court"'), path="$.referral.source"),
     Bad("duplicate_key_unknown", b'{"QZXJ": 1, "QZXJ": 2}', "duplicate key", line=1,
         path="$.<unknown>"),
     Bad("duplicate_key_escaped_spelling", b'{"case_id": "CASE-0001", "case\\u005fid": "CASE-0002"}',
@@ -840,6 +856,19 @@ def test_clean_case_has_no_findings(tmp_path: Path) -> None:
     assert result.problems == [] and result.findings == []
     proc = run_cli("validate", "--fail-on", "advice", "clean.json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_colons_inside_strings_are_not_duplicate_keys(tmp_path: Path) -> None:
+    """The duplicate-key count must tell colons in text (times, labels) from keys."""
+    case = clean_treatment_case()
+    case["notes"] = "Reviewed at 10:30: plan: unchanged; see DT-6: confirmed."
+    case["waivers"] = [{"rule": "CON-001", "reason": "Agreed at review: absence explained",
+                        "waived_by": case["roles"]["therapist"]["staff_id"],
+                        "waived_on": case["as_of"]}]
+    target = tmp_path / "colons.json"
+    target.write_bytes(pretty(case))
+    result = check(target)
+    assert result.problems == [] and result.findings == []
 
 
 @pytest.mark.parametrize(("kind", "mutate", "rule_id", "path"), NONSENSE,

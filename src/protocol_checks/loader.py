@@ -14,11 +14,11 @@ import stat
 import sys
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import InputProblem, Path, json_path
-from protocol_checks.locate import find_bare_token, scan
+from protocol_checks.locate import Located, find_bare_token, scan
 
 MAX_BYTES = 1_048_576
 """Largest case file accepted (1 MiB). Real case files are a few kilobytes."""
@@ -125,8 +125,7 @@ def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, Inp
             return None, InputProblem("not a regular file (device, FIFO or socket); not read")
         if info.st_size > max_bytes:
             return None, _too_large(max_bytes)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+        data = _read_all(fd, info.st_size, max_bytes + 1)
     except OSError as exc:
         return None, InputProblem(f"cannot read: {_reason(exc)}")
     finally:
@@ -134,6 +133,21 @@ def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, Inp
     if len(data) > max_bytes:
         return None, InputProblem(f"file grew past the limit of {max_bytes:,} bytes while read")
     return data, None
+
+
+def _read_all(fd: int, expected: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``: one read sized by the file's length (plus one byte to
+    see growth), so a small file costs no larger buffer than itself."""
+    chunks = []
+    want = min(expected + 1, limit)
+    while limit > 0:
+        chunk = os.read(fd, min(want, limit))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+        want = 65_536
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _reason(exc: OSError) -> str:
@@ -223,16 +237,88 @@ def _too_long(token: str) -> bool:
     return digits.isdigit() and limit > 0 and len(digits) > limit
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Per model class: the fields that hold further models, and the string fields."""
+
+    nested: tuple[str, ...]
+    text: tuple[str, ...]
+
+
+def _shapes() -> dict[type, _Shape]:
+    shapes: dict[type, _Shape] = {}
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in shapes:
+            return
+        nested, text = [], []
+        for name, info in model.model_fields.items():
+            if _model_args(info.annotation):
+                nested.append(name)
+            elif str in _leaf_types(info.annotation):
+                text.append(name)
+        shapes[model] = _Shape(tuple(nested), tuple(text))
+        for name in nested:
+            for arg in _model_args(model.model_fields[name].annotation):
+                walk(arg)
+
+    walk(CaseFile)
+    return shapes
+
+
+def _leaf_types(annotation: object) -> set[object]:
+    from typing import get_args
+
+    leaves, stack = set(), [annotation]
+    while stack:
+        item = stack.pop()
+        args = get_args(item)
+        if args:
+            stack.extend(args)
+        else:
+            leaves.add(item)
+    return leaves
+
+
+_SHAPES = _shapes()
+
+
+def _keys_and_text_colons(obj: BaseModel) -> int:
+    """Keys the input gave this object and everything in it, plus the colons in its strings."""
+    shape = _SHAPES[type(obj)]
+    values = obj.__dict__
+    count = len(obj.__pydantic_fields_set__)
+    for name in shape.text:
+        value = values[name]
+        if value is not None:
+            count += value.count(":")
+    for name in shape.nested:
+        value = values[name]
+        if value is None:
+            continue
+        for item in value if type(value) is list else (value,):
+            inner = _SHAPES[type(item)]
+            if inner.nested or inner.text:
+                count += _keys_and_text_colons(item)
+            else:
+                count += len(item.__pydantic_fields_set__)
+    return count
+
+
 def _unambiguous(case: CaseFile, data: bytes) -> bool:
     """True when the document had no duplicate keys.
 
-    The model dumped with only the fields the input set (unknown fields are refused) holds the
-    same string values as the input, so outside strings every colon is a key: equal colon counts
-    mean equal key counts, and a duplicate key (which the parser collapses) shows as a shortfall.
-    Callers exclude ``\\u`` escapes, the one way a string could spell a colon differently.
+    Outside strings every colon is a key, and the parser collapses a duplicate key into one, so
+    the input's colons equal the case's keys plus the colons inside its strings exactly when no
+    key was repeated. Callers exclude ``\\u`` escapes, the one way a string could spell a colon
+    differently. Should the quick count disagree (a colon in a string
+    it does not visit), the model is dumped with only the fields the input set and compared.
     """
+    colons = data.count(b":")
+    if colons == _keys_and_text_colons(case):
+        return True
     dumped = case.model_dump_json(exclude_unset=True).encode()
-    return data.count(b":") == dumped.count(b":")
+    return colons == dumped.count(b":")
 
 
 def parse(data: bytes) -> Loaded:
@@ -245,12 +331,47 @@ def parse(data: bytes) -> Loaded:
     if data[:3] != _BOM and b"\x00" not in data and b"\\u" not in data:
         try:
             case = CaseFile.model_validate_json(data)
-        except ValidationError:
-            pass
+        except ValidationError as exc:
+            invalid = _against_schema(exc, data)
+            if invalid is not None:
+                return invalid
         else:
             if _unambiguous(case, data):
                 return Loaded(case, None, [], raw=data)
     return _diagnose(data)
+
+
+_LONG_DIGITS = re.compile(rb"\d{%d}" % (sys.get_int_max_str_digits() + 1)
+                          if sys.get_int_max_str_digits() else rb"(?!)")
+"""A run of digits longer than Python's integer limit (the careful path names it); never
+matches when the limit is off."""
+
+
+def _against_schema(exc: ValidationError, data: bytes) -> Loaded | None:
+    """Well-formed JSON that breaks the schema, reported from the first parse's errors; None
+    when the careful path must decide (bad syntax, non-finite or over-long numbers, bad UTF-8).
+
+    One token scan both locates the errors and finds duplicate keys, which outrank them.
+    """
+    if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False, include_input=False,
+                                                            include_context=False)):
+        return None
+    if b"NaN" in data or b"Infinity" in data or _LONG_DIGITS.search(data):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    located = scan(text)
+    if located.duplicates:
+        return Loaded(None, text, [_duplicate_problem(located)])
+    return Loaded(None, text, _schema_problems(exc, text, located))
+
+
+def _duplicate_problem(located: Located) -> InputProblem:
+    path, line = located.duplicates[0] if located.duplicates else ((), None)
+    return InputProblem("duplicate key: the same field appears twice in one object, so its value "
+                        "is ambiguous", line, None, safe_path(path))
 
 
 def _diagnose(data: bytes) -> Loaded:
@@ -273,11 +394,7 @@ def _diagnose(data: bytes) -> Loaded:
         reason = _json_reason(exc.msg)
         return Loaded(None, text, [InputProblem(f"invalid JSON: {reason}", exc.lineno, exc.colno)])
     except _Duplicate:
-        located = scan(text)
-        path, line = located.duplicates[0] if located.duplicates else ((), None)
-        return Loaded(None, text, [InputProblem(
-            "duplicate key: the same field appears twice in one object, so its value is "
-            "ambiguous", line, None, safe_path(path))])
+        return Loaded(None, text, [_duplicate_problem(scan(text))])
     except _NonFinite:
         line, col = find_bare_token(text, _bare) or (None, None)
         return Loaded(None, text, [InputProblem("NaN or Infinity is not valid JSON", line, col)])
@@ -329,8 +446,9 @@ def _encodable(text: str) -> bool:
 _AT_POSITION = re.compile(r"\s*at line (\d+) column (\d+)$")
 
 
-def _schema_problems(exc: ValidationError, text: str) -> list[InputProblem]:
-    located = scan(text)
+def _schema_problems(exc: ValidationError, text: str,
+                     located: Located | None = None) -> list[InputProblem]:
+    located = located or scan(text)
     problems = []
     for error in exc.errors(include_url=False, include_input=False, include_context=False):
         path: Path = tuple(error["loc"])

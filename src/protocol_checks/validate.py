@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
 from protocol_checks.loader import MAX_BYTES, Loaded, parse, read_bytes
-from protocol_checks.locate import scan
+from protocol_checks.locate import PathLines
 from protocol_checks.protocol import Protocol, load_protocol
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str) -> File
             "internal error while applying the rules to this file; please report it "
             "(the file itself may be fine)")])
     if findings and loaded.text is not None:
-        located = scan(loaded.text)
+        located = PathLines(loaded.text)
         findings = [
             Finding(f.rule_id, f.severity, f.message, f.path, f.url, located.line_of(f.path),
                     f.waived)

@@ -30,28 +30,33 @@ def valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-_MAYBE = re.compile(r"@|\d(?:[\s()-]{0,2}\d){8}|[A-Z][0-9]|(?i:\b(?:mr|mrs|ms|miss|mx|dr)\b)")
-
-
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_TITLE_STEMS = ("mr", "ms", "mx", "dr", "miss")
 
 
 def looks_identifying(text: str) -> str | None:
-    """The kind of direct identifier ``text`` appears to contain, if any."""
-    if "-" in text:
+    """The kind of direct identifier ``text`` appears to contain, if any.
+
+    Each pattern runs only when plain string counts show it could match (an address needs an
+    "@", a telephone or NHS number nine digits, a postcode two), which rules out most clinical
+    text in a few C-level passes rather than a regular-expression search per kind.
+    """
+    digits = sum(map(text.count, "0123456789"))
+    if digits >= 8 and "-" in text:
         text = _ISO_DATE.sub(" ", text)  # dates in notes are not identifiers on their own
-    if not _MAYBE.search(text):
-        return None  # one cheap pass rules out most clinical text
-    if _EMAIL.search(text):
+        digits = sum(map(text.count, "0123456789"))
+    if "@" in text and _EMAIL.search(text):
         return "email"
-    for match in _NHS.finditer(text):
-        if valid_nhs_number("".join(match.groups())):
-            return "nhs_number"
-    if _PHONE.search(text):
-        return "phone"
-    if _POSTCODE.search(text):
+    if digits >= 9:
+        for match in _NHS.finditer(text):
+            if valid_nhs_number("".join(match.groups())):
+                return "nhs_number"
+        if _PHONE.search(text):
+            return "phone"
+    if digits >= 2 and _POSTCODE.search(text):
         return "postcode"
-    if _TITLED_NAME.search(text):
+    lowered = text.lower()
+    if any(stem in lowered for stem in _TITLE_STEMS) and _TITLED_NAME.search(text):
         return "name"
     return None
 
