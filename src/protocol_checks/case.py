@@ -215,6 +215,8 @@ class RoleHolder(Strict):
     @property
     def first_assigned_on(self) -> date:
         """When the role was first filled, by this holder or an earlier one."""
+        if not self.previous:
+            return self.assigned_on
         return min([self.assigned_on, *(p.assigned_on for p in self.previous)])
 
     def holder_on(self, day: date) -> str | None:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import InputProblem, Path, json_path
-from protocol_checks.locate import Located, find_bare_token, scan
+from protocol_checks.locate import Located, PathLines, find_bare_token, scan
 
 MAX_BYTES = 1_048_576
 """Largest case file accepted (1 MiB). Real case files are a few kilobytes."""
@@ -351,7 +351,7 @@ def _against_schema(exc: ValidationError, data: bytes) -> Loaded | None:
     """Well-formed JSON that breaks the schema, reported from the first parse's errors; None
     when the careful path must decide (bad syntax, non-finite or over-long numbers, bad UTF-8).
 
-    One token scan both locates the errors and finds duplicate keys, which outrank them.
+    A duplicate key outranks the schema errors, as on the careful path.
     """
     if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False, include_input=False,
                                                             include_context=False)):
@@ -362,10 +362,30 @@ def _against_schema(exc: ValidationError, data: bytes) -> Loaded | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    located = scan(text)
-    if located.duplicates:
-        return Loaded(None, text, [_duplicate_problem(located)])
-    return Loaded(None, text, _schema_problems(exc, text, located))
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if data.count(b":") != _keys_and_colons(parsed):
+        return Loaded(None, text, [_duplicate_problem(scan(text))])
+    return Loaded(None, text, _schema_problems(exc, text, PathLines(text)))
+
+
+def _keys_and_colons(parsed: object) -> int:
+    """Keys in a parsed document plus the colons inside its strings and keys: equal to the
+    colons in its text unless a key was repeated (the same reasoning as :func:`_unambiguous`)."""
+    count = 0
+    stack = [parsed]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            count += len(value) + sum(key.count(":") for key in value)
+            stack.extend(value.values())
+        elif type(value) is list:
+            stack.extend(value)
+        elif type(value) is str:
+            count += value.count(":")
+    return count
 
 
 def _duplicate_problem(located: Located) -> InputProblem:
@@ -447,7 +467,7 @@ _AT_POSITION = re.compile(r"\s*at line (\d+) column (\d+)$")
 
 
 def _schema_problems(exc: ValidationError, text: str,
-                     located: Located | None = None) -> list[InputProblem]:
+                     located: Located | PathLines | None = None) -> list[InputProblem]:
     located = located or scan(text)
     problems = []
     for error in exc.errors(include_url=False, include_input=False, include_context=False):

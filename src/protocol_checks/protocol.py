@@ -49,7 +49,11 @@ class Condition(StrEnum):
                 return plan is not None and plan.modality.value == self.value
 
 
-_CONDITIONS = (Condition.cbt, Condition.psychodynamic, Condition.medication)
+def _due_key(case: CaseFile) -> tuple[object, ...]:
+    """What decides which items are due: the stage and every input to :meth:`Condition.holds`
+    (the modality, and whether medication is recorded)."""
+    plan = case.treatment_plan
+    return case.effective_stage, plan.modality if plan else None, case.medication is None
 
 
 class _Data(BaseModel):
@@ -138,7 +142,7 @@ class Protocol:
 
         The answer depends only on the stage and the three conditions, so it is cached by them.
         """
-        key = (case.effective_stage, *(c.holds(case) for c in _CONDITIONS))
+        key = _due_key(case)
         found = self._due.get(key)
         if found is None:
             found = self._due[key] = self._due_items(case)
@@ -146,7 +150,7 @@ class Protocol:
 
     def due_attestations(self, case: CaseFile) -> frozenset[str]:
         """IDs of the attestation items due for ``case`` (cached like :meth:`due_items`)."""
-        key = (case.effective_stage, *(c.holds(case) for c in _CONDITIONS))
+        key = _due_key(case)
         found = self._due_attest.get(key)
         if found is None:
             found = self._due_attest[key] = frozenset(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
@@ -54,16 +55,17 @@ def _break_days(case: CaseFile, start: date, end: date) -> int:
 )
 def attendance_regular(case: CaseFile) -> Iterator[Breach]:
     sessions = case.sessions
+    days = [s.on for s in sessions]
+    kinds = [s.attendance for s in sessions]
     # Order by date, then by kind, so that the file's order of same-day entries cannot matter
     # (files are usually in strict date order already, which saves the sort).
-    if all(a.on < b.on for a, b in itertools.pairwise(sessions)):
+    if all(map(operator.lt, days, days[1:])):
         order: Sequence[int] = range(len(sessions))
     else:
-        order = sorted(range(len(sessions)),
-                       key=lambda i: (sessions[i].on, sessions[i].attendance.value))
+        order = sorted(range(len(sessions)), key=lambda i: (days[i], kinds[i].value))
     run = 0
     for i in order:
-        attendance = sessions[i].attendance
+        attendance = kinds[i]
         if attendance is _CANCELLED:
             continue  # the service's cancellation neither breaks nor extends a run
         run = run + 1 if attendance is _MISSED else 0
@@ -74,12 +76,12 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
     if interval is None:
         return
     limit = 3 * interval
-    held = [i for i in order if sessions[i].attendance is _ATTENDED]
-    for before, after in itertools.pairwise(held):
-        start, end = sessions[before].on, sessions[after].on
-        gap = (end - start).days
-        if gap > limit and gap - _break_days(case, start, end) > limit:
-            yield Breach(("sessions", after), "gap")
+    held = [i for i in order if kinds[i] is _ATTENDED]
+    held_days = [days[i] for i in held]
+    for n, gap in enumerate(map(operator.sub, held_days[1:], held_days)):
+        if gap.days > limit and gap.days - _break_days(
+                case, held_days[n], held_days[n + 1]) > limit:
+            yield Breach(("sessions", held[n + 1]), "gap")
 
 
 @rule(

@@ -31,20 +31,42 @@ def valid_nhs_number(digits: str) -> bool:
 
 
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_TITLE_STEMS = ("mr", "ms", "mx", "dr", "miss")
+_TITLES = ("mr", "mrs", "ms", "mx", "dr", "miss")
+_LETTER_DIGIT = re.compile("[A-Z][0-9]")
+"""Every postcode's outward code has a capital followed by a digit; a cheap search first."""
+
+
+_DIGIT = re.compile("[0-9]")
+
+
+def _digits(text: str) -> int:
+    return len(_DIGIT.findall(text))
+
+
+def _has_title_word(lowered: str) -> bool:
+    """Whether a title (Mr, Dr, ...) stands as a word, found with ``str.find`` so that words
+    such as "missed" or "address" cost no regular-expression search."""
+    for title in _TITLES:
+        at = lowered.find(title)
+        while at != -1:
+            end = at + len(title)
+            if not lowered[at - 1:at].isalpha() and not lowered[end:end + 1].isalpha():
+                return True
+            at = lowered.find(title, end)
+    return False
 
 
 def looks_identifying(text: str) -> str | None:
     """The kind of direct identifier ``text`` appears to contain, if any.
 
-    Each pattern runs only when plain string counts show it could match (an address needs an
-    "@", a telephone or NHS number nine digits, a postcode two), which rules out most clinical
-    text in a few C-level passes rather than a regular-expression search per kind.
+    Each pattern runs only when cheap tests show it could match (an address needs an "@", a
+    telephone or NHS number nine digits, a postcode a capital then a digit), which rules out
+    most clinical text in a few C-level passes rather than a regular-expression search per kind.
     """
-    digits = sum(map(text.count, "0123456789"))
+    digits = _digits(text) if _DIGIT.search(text) else 0
     if digits >= 8 and "-" in text:
         text = _ISO_DATE.sub(" ", text)  # dates in notes are not identifiers on their own
-        digits = sum(map(text.count, "0123456789"))
+        digits = _digits(text)
     if "@" in text and _EMAIL.search(text):
         return "email"
     if digits >= 9:
@@ -53,10 +75,9 @@ def looks_identifying(text: str) -> str | None:
                 return "nhs_number"
         if _PHONE.search(text):
             return "phone"
-    if digits >= 2 and _POSTCODE.search(text):
+    if digits >= 2 and _LETTER_DIGIT.search(text) and _POSTCODE.search(text):
         return "postcode"
-    lowered = text.lower()
-    if any(stem in lowered for stem in _TITLE_STEMS) and _TITLED_NAME.search(text):
+    if _has_title_word(text.lower()) and _TITLED_NAME.search(text):
         return "name"
     return None
 
