@@ -602,6 +602,56 @@ def test_jobs_give_the_same_report(cases: dict[str, Path]) -> None:
     assert json.loads(one.stdout) == json.loads(many.stdout)
 
 
+def test_jobs_auto_is_the_default_and_accepted(cases: dict[str, Path]) -> None:
+    default = _validate(cases, "--format", "json")
+    auto = _validate(cases, "--format", "json", "--jobs", "auto")
+    assert default.returncode == auto.returncode == 2
+    assert json.loads(default.stdout) == json.loads(auto.stdout)
+
+
+def test_jobs_auto_uses_workers_only_for_large_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from protocol_checks import validate
+
+    monkeypatch.setattr(validate, "available_cpus", lambda: 4)
+    assert validate.worker_count(validate.AUTO, validate.PARALLEL_FROM - 1) == 1
+    assert validate.worker_count(validate.AUTO, validate.PARALLEL_FROM) == 4
+    assert validate.worker_count(3, 1) == 3  # an explicit number is obeyed
+
+
+def test_jobs_auto_over_a_large_folder_matches_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the threshold, auto starts workers; results keep the input order regardless."""
+    from protocol_checks import validate
+
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for i in range(12):
+        case = new_case(case_id=f"CASE-{i:04d}")
+        if i % 3 == 0:
+            case["protocol_version"] = "0.9.0"
+        (folder / f"{i:02d}.json").write_text(pretty(case), encoding="utf-8")
+    (folder / "05.json").write_text("{", encoding="utf-8")
+    monkeypatch.setattr(validate, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(validate, "available_cpus", lambda: 2)
+    started = []
+    import multiprocessing.pool
+
+    original = multiprocessing.pool.Pool.__init__
+
+    def counting_init(self, processes=None, *args, **kwargs):
+        started.append(processes)
+        original(self, processes, *args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counting_init)
+    settings = validate.Settings()
+    auto = list(validate.run([str(folder)], settings, jobs=validate.AUTO))
+    one = list(validate.run([str(folder)], settings, jobs=1))
+    assert started == [2]
+    assert [(r.name, r.findings, r.problems) for r in auto] == [
+        (r.name, r.findings, r.problems) for r in one]
+    assert [r.name for r in auto] == sorted(str(p) for p in folder.iterdir())
+
+
 def test_case_builders_are_what_they_claim(cases: dict[str, Path]) -> None:
     """The fixture's cases carry exactly the findings the tests above rely on."""
     from protocol_checks.validate import Settings, check_path

@@ -25,6 +25,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _jobs(text: str) -> int:
+    """A positive number of worker processes, or ``auto`` (0)."""
+    if text == "auto":
+        return 0
+    try:
+        return _positive(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a positive number or auto") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="protocol-checks",
@@ -47,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--handbook-url", metavar="URL",
                    help="base URL of the handbook for links in findings (default: "
                    "$PROTOCOL_CHECKS_HANDBOOK_URL, else links relative to the handbook root)")
-    v.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N",
-                   help="check files in N worker processes (default: 1)")
+    v.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N",
+                   help="check files in N worker processes; auto (the default) uses one per "
+                   "available CPU for 256 files or more, and this process for fewer")
     v.add_argument("--max-bytes", type=_positive, default=None, metavar="N",
                    help="largest case file accepted, in bytes (default: 1048576)")
     v.add_argument("-v", "--verbose", action="store_true", help="also list files with no findings")
@@ -64,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("paths", nargs="+", metavar="PATH")
     r.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
     r.add_argument("--handbook-url", metavar="URL", help="base URL of the handbook for links")
-    r.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N")
+    r.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N",
+                   help="worker processes, as for validate (default: auto)")
     r.add_argument("--cache", metavar="DIR", help="result cache, as for validate")
 
     s = sub.add_parser("schema", help="print the case file's JSON Schema",
@@ -98,6 +110,10 @@ DEBUG_ENV = "PROTOCOL_CHECKS_DEBUG"
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Third-party pydantic plugins (observability hooks) would see every case file validated;
+    # the command loads none. It also spares a scan of every installed package's metadata, a
+    # large share of start-up in a well-stocked environment.
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     from protocol_checks.output import OutputClash
 
     # File names that are not valid UTF-8 are shown with escapes rather than crashing output.

@@ -239,7 +239,11 @@ def _too_long(token: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Shape:
-    """Per model class: the fields that hold further models, and the string fields."""
+    """Per model class: the fields that hold further models, and the free-text fields.
+
+    Counting the colons of only some strings is safe: a shortfall just sends the check to the
+    exact comparison in :func:`_unambiguous`.
+    """
 
     nested: tuple[str, ...]
     text: tuple[str, ...]
@@ -255,8 +259,9 @@ def _shapes() -> dict[type, _Shape]:
         for name, info in model.model_fields.items():
             if _model_args(info.annotation):
                 nested.append(name)
-            elif str in _leaf_types(info.annotation):
-                text.append(name)
+            elif str in _leaf_types(info.annotation) and not any(
+                    getattr(m, "pattern", None) for m in info.metadata):
+                text.append(name)  # identifiers have patterns and hold no colons: skipped
         shapes[model] = _Shape(tuple(nested), tuple(text))
         for name in nested:
             for arg in _model_args(model.model_fields[name].annotation):

@@ -6,6 +6,7 @@ bad input (bad input becomes an :class:`InputProblem` on the file's result).
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -160,15 +161,43 @@ def _worker(args: tuple[str | FileResult, Settings]) -> FileResult:
     return _check_item(*args)
 
 
+AUTO = 0
+"""``--jobs auto``: one worker per available CPU, for inputs large enough to repay them."""
+
+PARALLEL_FROM = 256
+"""With ``--jobs auto``, fewer files than this are checked in this process: starting workers
+would cost more than they save."""
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity, which containers and ``taskset`` narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(jobs: int, files_at_least: int) -> int:
+    """Worker processes for a run: ``jobs`` as asked, or for ``AUTO`` one per CPU once there
+    are at least :data:`PARALLEL_FROM` files (1 means: no workers, check in this process)."""
+    if jobs != AUTO:
+        return jobs
+    return available_cpus() if files_at_least >= PARALLEL_FROM else 1
+
+
 def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[FileResult]:
-    """Results for every input, streamed, in input order; ``jobs`` > 1 uses worker processes."""
+    """Results for every input, streamed, in input order; more than one job uses worker
+    processes, and ``AUTO`` decides from the CPUs and the number of files."""
     paths = list(paths)
     items = expand(paths)
-    if jobs <= 1 or STDIN in paths:  # standard input is read once, by this process
+    first = list(itertools.islice(items, PARALLEL_FROM)) if jobs == AUTO else []
+    workers = worker_count(jobs, len(first))
+    items = itertools.chain(first, items)
+    if workers <= 1 or STDIN in paths:  # standard input is read once, by this process
         for item in items:
             yield _check_item(item, settings)
         return
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=load_protocol) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=load_protocol) as pool:
         yield from pool.imap(_worker, ((item, settings) for item in items), chunksize=32)
