@@ -157,8 +157,18 @@ def _check_item(item: str | FileResult, settings: Settings) -> FileResult:
     return item if isinstance(item, FileResult) else check_path(item, settings)
 
 
-def _worker(args: tuple[str | FileResult, Settings]) -> FileResult:
-    return _check_item(*args)
+_WORKER_SETTINGS = Settings()
+
+
+def _start_worker(settings: Settings) -> None:
+    """Receive the run's settings once per worker (not once per file) and load the protocol."""
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+    load_protocol()
+
+
+def _worker(item: str | FileResult) -> FileResult:
+    return _check_item(item, _WORKER_SETTINGS)
 
 
 AUTO = 0
@@ -199,5 +209,6 @@ def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[Fil
         return
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers, initializer=load_protocol) as pool:
-        yield from pool.imap(_worker, ((item, settings) for item in items), chunksize=32)
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker,
+                                                  initargs=(settings,)) as pool:
+        yield from pool.imap(_worker, items, chunksize=64)
