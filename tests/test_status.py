@@ -47,3 +47,15 @@ def test_missing_attestation_is_awaited() -> None:
     confirmed = {a["item"] for a in data["attestations"]}
     found = statuses("failing/att-001.json", "during-treatment")
     assert found["DT-6"] is ItemStatus.awaiting and "DT-6" not in confirmed
+
+
+def test_contact_details_are_not_met_without_any_contact() -> None:
+    """EF-3 (frequency and review date) cannot be met when no long-term contact exists."""
+    found = statuses("failing/end-002.json", "end-of-treatment")
+    assert found["EF-2"] is ItemStatus.not_met
+    assert found["EF-3"] is ItemStatus.not_met
+
+
+def test_contact_details_are_met_with_a_planned_contact() -> None:
+    found = statuses("clean/long-term-contact.json", "end-of-treatment")
+    assert found["EF-2"] is found["EF-3"] is ItemStatus.met

@@ -130,8 +130,8 @@ class Protocol:
         # Computed once: the rules each stage calls for (the validator's inner loop).
         self._rules_at = {stage: [r for r in self.rules.values() if r.applies_at(stage)]
                           for stage in Stage}
-        self._due: dict[tuple[Stage, bool, bool, bool], list[Item]] = {}
-        self._due_attest: dict[tuple[Stage, bool, bool, bool], frozenset[str]] = {}
+        self._due: dict[tuple[object, ...], list[Item]] = {}
+        self._due_attest: dict[tuple[object, ...], frozenset[str]] = {}
 
     def rules_at(self, stage: Stage) -> list[Rule]:
         """The rules that judge a case at ``stage``, in ID order."""

@@ -13,11 +13,11 @@ stamp="$(date +%Y-%m-%d)"
 mkdir -p "$reports"
 status=0
 cache="$reports/.cache"   # results of unchanged files are reused on the next night
-protocol-checks report "$cases" -o "$reports/caseload-$stamp.html" --jobs 2 --cache "$cache" \
+protocol-checks report "$cases" -o "$reports/caseload-$stamp.html" --cache "$cache" \
   || status=$?
 checked=0
 protocol-checks validate "$cases" --format json -o "$reports/caseload-$stamp.json" \
-  --jobs 2 --no-progress --cache "$cache" || checked=$?
+  --no-progress --cache "$cache" || checked=$?
 if [ "$checked" -gt "$status" ]; then status=$checked; fi
 ln -sfn "caseload-$stamp.html" "$reports/latest.html"
 find "$reports" -name 'caseload-*' -mtime +"$keep_days" -delete
