@@ -8,6 +8,7 @@ case-file format itself defines.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import re
 import stat
@@ -141,11 +142,14 @@ def _read_all(fd: int, expected: int, limit: int) -> bytes:
     chunks = []
     want = min(expected + 1, limit)
     while limit > 0:
-        chunk = os.read(fd, min(want, limit))
+        asked = min(want, limit)
+        chunk = os.read(fd, asked)
         if not chunk:
             break
         chunks.append(chunk)
         limit -= len(chunk)
+        if len(chunk) < asked:
+            break  # a regular file reads short only at its end
         want = 65_536
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
@@ -288,6 +292,9 @@ def _leaf_types(annotation: object) -> set[object]:
 _SHAPES = _shapes()
 
 
+_FIELDS_SET = operator.attrgetter("__pydantic_fields_set__")
+
+
 def _keys_and_text_colons(obj: BaseModel) -> int:
     """Keys the input gave this object and everything in it, plus the colons in its strings."""
     shape = _SHAPES[type(obj)]
@@ -301,12 +308,14 @@ def _keys_and_text_colons(obj: BaseModel) -> int:
         value = values[name]
         if value is None:
             continue
-        for item in value if type(value) is list else (value,):
-            inner = _SHAPES[type(item)]
+        if type(value) is not list:
+            count += _keys_and_text_colons(value)
+        elif value:
+            inner = _SHAPES[type(value[0])]
             if inner.nested or inner.text:
-                count += _keys_and_text_colons(item)
-            else:
-                count += len(item.__pydantic_fields_set__)
+                count += sum(map(_keys_and_text_colons, value))
+            else:  # lists of plain records (sessions, reports): counted without a call each
+                count += sum(map(len, map(_FIELDS_SET, value)))
     return count
 
 

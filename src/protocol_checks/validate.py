@@ -48,21 +48,17 @@ def rule_url(base: str, rule_id: str, protocol: Protocol | None = None) -> str:
 
 def check_case(case: CaseFile, protocol: Protocol, base: str = "") -> list[Finding]:
     """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet)."""
-    stage = case.effective_stage
     waivers: dict[str, list[str | None]] = {}
     for w in case.waivers:
         waivers.setdefault(w.rule, []).append(w.path)
     findings = []
-    for rule in protocol.rules_at(stage):
-        breaches = list(rule.check(case))  # most rules find nothing: keep that path short
-        if not breaches:
-            continue
-        scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
-        for breach in breaches:
+    for rule in protocol.rules_at(case.effective_stage):
+        for breach in rule.check(case):  # most rules find nothing: that path stays short
+            scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
             path = breach.path
-            message = rule.message if breach.variant is None else rule.variants[breach.variant]
             findings.append(Finding(
-                rule_id=rule.id, severity=rule.severity, message=message, path=path,
+                rule_id=rule.id, severity=rule.severity, path=path,
+                message=rule.message if breach.variant is None else rule.variants[breach.variant],
                 url=f"{base}{RULES_PAGE}#{rule.anchor}",
                 waived=scopes is not None and _covered(json_path(path), scopes),
             ))

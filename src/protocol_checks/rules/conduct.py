@@ -96,6 +96,8 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
     "sessions before a break, taking the control that was missing from their life.",
 )
 def no_missed_before_break(case: CaseFile) -> Iterator[Breach]:
+    if not case.planned_breaks:
+        return
     for i, session in enumerate(case.sessions):
         if session.attendance is not _MISSED:
             continue

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from protocol_checks import PROTOCOL_VERSION
 from protocol_checks.case import Attendance, CaseFile, Stage
 from protocol_checks.findings import Path, Severity
+from protocol_checks.rules._dates import session_day
 from protocol_checks.rules.registry import Breach, rule
 from protocol_checks.rules.roles import ROLE_NAMES
 
@@ -143,7 +144,7 @@ def nothing_in_future(case: CaseFile) -> Iterator[Breach]:
         yield Breach(("as_of",), "as_of")
     as_of = case.as_of
     # Sessions are most of a file's dates: test them cheaply before building any paths.
-    if any(s.on > as_of for s in case.sessions):
+    if case.sessions and max(map(session_day, case.sessions)) > as_of:
         yield from (Breach(("sessions", i, "on")) for i, s in enumerate(case.sessions)
                     if s.on > as_of)
     for path, day in recorded_dates(case, sessions=False):
@@ -166,8 +167,11 @@ def sessions_within_treatment(case: CaseFile) -> Iterator[Breach]:
     if plan is None:
         return
     end = case.end_of_treatment.ended_on if case.end_of_treatment else None
-    for i, s in enumerate(case.sessions):
-        if s.on < plan.starts_on or (end is not None and s.on > end):
+    days = list(map(session_day, case.sessions))
+    if not days or (min(days) >= plan.starts_on and (end is None or max(days) <= end)):
+        return
+    for i, day in enumerate(days):
+        if day < plan.starts_on or (end is not None and day > end):
             yield Breach(("sessions", i, "on"))
 
 
