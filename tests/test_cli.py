@@ -616,6 +616,8 @@ def test_jobs_auto_uses_workers_only_for_large_inputs(monkeypatch: pytest.Monkey
     assert validate.worker_count(validate.AUTO, validate.PARALLEL_FROM - 1) == 1
     assert validate.worker_count(validate.AUTO, validate.PARALLEL_FROM) == 4
     assert validate.worker_count(3, 1) == 3  # an explicit number is obeyed
+    monkeypatch.setattr(validate, "_CAN_FORK", False)  # e.g. Windows: no workers at all
+    assert validate.worker_count(validate.AUTO, 10_000) == validate.worker_count(3, 1) == 1
 
 
 def test_jobs_auto_over_a_large_folder_matches_one_process(

@@ -175,6 +175,10 @@ PARALLEL_FROM = 256
 would cost more than they save."""
 
 
+_CAN_FORK = hasattr(os, "fork")
+"""Whether this platform can fork workers; where it cannot (Windows), everything runs here."""
+
+
 def available_cpus() -> int:
     """CPUs this process may run on (its affinity, which containers and ``taskset`` narrow)."""
     try:
@@ -185,7 +189,10 @@ def available_cpus() -> int:
 
 def worker_count(jobs: int, files_at_least: int) -> int:
     """Worker processes for a run: ``jobs`` as asked, or for ``AUTO`` one per CPU once there
-    are at least :data:`PARALLEL_FROM` files (1 means: no workers, check in this process)."""
+    are at least :data:`PARALLEL_FROM` files (1 means: no workers, check in this process).
+    Without ``fork`` every run is in this process, whatever was asked."""
+    if not _CAN_FORK:
+        return 1  # workers are forked (they inherit the loaded protocol and the cache)
     if jobs != AUTO:
         return jobs
     return available_cpus() if files_at_least >= PARALLEL_FROM else 1
