@@ -14,6 +14,7 @@ import re
 import stat
 import sys
 from dataclasses import dataclass
+from typing import get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -54,28 +55,8 @@ class Loaded:
         return self._text
 
 
-def _known_names() -> frozenset[str]:
-    names: set[str] = set()
-    seen: set[type] = set()
-
-    def walk(model: type) -> None:
-        if model in seen:
-            return
-        seen.add(model)
-        for name, info in model.model_fields.items():
-            names.add(name)
-            for arg in _model_args(info.annotation):
-                walk(arg)
-
-    walk(CaseFile)
-    return frozenset(names)
-
-
 def _model_args(annotation: object) -> list[type]:
-    from typing import get_args
-
-    from pydantic import BaseModel
-
+    """The model classes inside a field's annotation (``X | None``, ``list[X]``...)."""
     out: list[type] = []
     stack = [annotation]
     while stack:
@@ -86,7 +67,57 @@ def _model_args(annotation: object) -> list[type]:
     return out
 
 
-KNOWN_NAMES = _known_names()
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Per model class: the fields that hold further models, and the free-text fields.
+
+    Counting the colons of only some strings is safe: a shortfall just sends the check to the
+    exact comparison in :func:`_unambiguous`.
+    """
+
+    nested: tuple[str, ...]
+    text: tuple[str, ...]
+
+
+def _shapes() -> dict[type, _Shape]:
+    shapes: dict[type, _Shape] = {}
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in shapes:
+            return
+        nested, text = [], []
+        for name, info in model.model_fields.items():
+            if _model_args(info.annotation):
+                nested.append(name)
+            elif str in _leaf_types(info.annotation) and not any(
+                    getattr(m, "pattern", None) for m in info.metadata):
+                text.append(name)  # identifiers have patterns and hold no colons: skipped
+        shapes[model] = _Shape(tuple(nested), tuple(text))
+        for name in nested:
+            for arg in _model_args(model.model_fields[name].annotation):
+                walk(arg)
+
+    walk(CaseFile)
+    return shapes
+
+
+def _leaf_types(annotation: object) -> set[object]:
+    """The plain types at the bottom of an annotation (through unions, lists, Annotated)."""
+    leaves, stack = set(), [annotation]
+    while stack:
+        item = stack.pop()
+        args = get_args(item)
+        if args:
+            stack.extend(args)
+        else:
+            leaves.add(item)
+    return leaves
+
+
+_SHAPES = _shapes()
+
+KNOWN_NAMES = frozenset(name for model in _SHAPES for name in model.model_fields)
+"""Every field name the case-file format defines, at any depth."""
 
 
 def safe_path(path: Path) -> str:
@@ -241,57 +272,6 @@ def _too_long(token: str) -> bool:
     return digits.isdigit() and limit > 0 and len(digits) > limit
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """Per model class: the fields that hold further models, and the free-text fields.
-
-    Counting the colons of only some strings is safe: a shortfall just sends the check to the
-    exact comparison in :func:`_unambiguous`.
-    """
-
-    nested: tuple[str, ...]
-    text: tuple[str, ...]
-
-
-def _shapes() -> dict[type, _Shape]:
-    shapes: dict[type, _Shape] = {}
-
-    def walk(model: type[BaseModel]) -> None:
-        if model in shapes:
-            return
-        nested, text = [], []
-        for name, info in model.model_fields.items():
-            if _model_args(info.annotation):
-                nested.append(name)
-            elif str in _leaf_types(info.annotation) and not any(
-                    getattr(m, "pattern", None) for m in info.metadata):
-                text.append(name)  # identifiers have patterns and hold no colons: skipped
-        shapes[model] = _Shape(tuple(nested), tuple(text))
-        for name in nested:
-            for arg in _model_args(model.model_fields[name].annotation):
-                walk(arg)
-
-    walk(CaseFile)
-    return shapes
-
-
-def _leaf_types(annotation: object) -> set[object]:
-    from typing import get_args
-
-    leaves, stack = set(), [annotation]
-    while stack:
-        item = stack.pop()
-        args = get_args(item)
-        if args:
-            stack.extend(args)
-        else:
-            leaves.add(item)
-    return leaves
-
-
-_SHAPES = _shapes()
-
-
 _FIELDS_SET = operator.attrgetter("__pydantic_fields_set__")
 
 
@@ -325,8 +305,8 @@ def _unambiguous(case: CaseFile, data: bytes) -> bool:
     Outside strings every colon is a key, and the parser collapses a duplicate key into one, so
     the input's colons equal the case's keys plus the colons inside its strings exactly when no
     key was repeated. Callers exclude ``\\u`` escapes, the one way a string could spell a colon
-    differently. Should the quick count disagree (a colon in a string
-    it does not visit), the model is dumped with only the fields the input set and compared.
+    differently. Should the quick count disagree (a colon in a string it does not visit), the
+    model is dumped with only the fields the input set and compared.
     """
     colons = data.count(b":")
     if colons == _keys_and_text_colons(case):
@@ -367,8 +347,8 @@ def _against_schema(exc: ValidationError, data: bytes) -> Loaded | None:
 
     A duplicate key outranks the schema errors, as on the careful path.
     """
-    if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False, include_input=False,
-                                                            include_context=False)):
+    errors = _errors(exc)
+    if any(e["type"] == "json_invalid" for e in errors):
         return None
     if b"NaN" in data or b"Infinity" in data or _LONG_DIGITS.search(data):
         return None
@@ -382,7 +362,7 @@ def _against_schema(exc: ValidationError, data: bytes) -> Loaded | None:
         return None
     if data.count(b":") != _keys_and_colons(parsed):
         return Loaded(None, text, [_duplicate_problem(scan(text))])
-    return Loaded(None, text, _schema_problems(exc, text, PathLines(text)))
+    return Loaded(None, text, _schema_problems(errors, text, PathLines(text)))
 
 
 def _keys_and_colons(parsed: object) -> int:
@@ -446,7 +426,7 @@ def _diagnose(data: bytes) -> Loaded:
     try:
         case = CaseFile.model_validate_json(data)
     except ValidationError as exc:
-        return Loaded(None, text, _schema_problems(exc, text))
+        return Loaded(None, text, _schema_problems(_errors(exc), text))
     return Loaded(case, text, [])
 
 
@@ -480,11 +460,16 @@ def _encodable(text: str) -> bool:
 _AT_POSITION = re.compile(r"\s*at line (\d+) column (\d+)$")
 
 
-def _schema_problems(exc: ValidationError, text: str,
+def _errors(exc: ValidationError) -> list:
+    """The errors without the input values, which could carry case data."""
+    return exc.errors(include_url=False, include_input=False, include_context=False)
+
+
+def _schema_problems(errors: list, text: str,
                      located: Located | PathLines | None = None) -> list[InputProblem]:
     located = located or scan(text)
     problems = []
-    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+    for error in errors:
         path: Path = tuple(error["loc"])
         kind = error["type"]
         line, column = located.line_of(path), None
