@@ -30,6 +30,7 @@ from protocol_checks.case import (
 )
 from protocol_checks.findings import FileResult
 from protocol_checks.loader import KNOWN_NAMES, parse
+from protocol_checks.locate import PathLines, scan
 from protocol_checks.protocol import load_protocol
 from protocol_checks.rules import REGISTRY
 from protocol_checks.validate import RULES_PAGE, Settings, check_bytes
@@ -337,3 +338,30 @@ def test_loader_never_raises_and_never_echoes(raw: bytes) -> None:
         assert problem.message
         assert "QZXJ" not in problem.message
         assert problem.path is None or "QZXJ" not in problem.path
+
+
+def _every_path(value: object, prefix: tuple = ()) -> list[tuple]:
+    """Every path in a parsed document, and one missing child under each container."""
+    out = [prefix]
+    if isinstance(value, dict):
+        out.append((*prefix, "QZXJ-absent"))
+        for key, item in value.items():
+            out += _every_path(item, (*prefix, key))
+    elif isinstance(value, list):
+        out.append((*prefix, len(value)))
+        for i, item in enumerate(value):
+            out += _every_path(item, (*prefix, i))
+    return out
+
+
+@SETTINGS
+@given(json_values, st.sampled_from([None, 2, 0]), st.booleans(), st.randoms(use_true_random=False))
+def test_path_lines_agree_with_the_full_scan(value: object, indent: int | None, ascii_only: bool,
+                                             rng) -> None:
+    """The targeted line lookup gives the same line as the full token scan for every path,
+    present or absent, asked in any order (it remembers positions between questions)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    paths = _every_path(value)
+    rng.shuffle(paths)
+    targeted, full = PathLines(text), scan(text)
+    assert [targeted.line_of(p) for p in paths] == [full.line_of(p) for p in paths]
