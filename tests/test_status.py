@@ -18,7 +18,7 @@ def statuses(relative: str, checklist: str) -> dict[str, ItemStatus]:
     protocol = load_protocol()
     chosen = protocol.checklist(checklist)
     assert chosen is not None
-    return {r.item.id: r.status for r in mark(chosen, case, check_case(case, protocol))}
+    return {r.item.id: r.status for r in mark(chosen, case, check_case(case, protocol), protocol)}
 
 
 def test_clean_treatment_case_meets_its_checklist() -> None:

@@ -48,6 +48,19 @@ class Condition(StrEnum):
             case _:
                 return plan is not None and plan.modality.value == self.value
 
+    @property
+    def reason(self) -> str:
+        """Why an item with this condition does not apply, when it does not hold."""
+        return _NOT_HOLDING[self]
+
+
+_NOT_HOLDING = {
+    Condition.always: "",
+    Condition.cbt: "the plan is not cognitive-behavioural",
+    Condition.psychodynamic: "the plan is not psychodynamic",
+    Condition.medication: "no medication is planned or recorded",
+}
+
 
 def _due_key(case: CaseFile) -> tuple[object, ...]:
     """What decides which items are due: the stage and every input to :meth:`Condition.holds`
@@ -123,6 +136,7 @@ class Protocol:
                         problems.append(f"item {item.id} names unknown rule {rule_id}")
                     else:
                         self.items_of_rule[rule_id].append(item.id)
+                problems += _disagreements(checklist, item, self.rules)
         problems += [f"rule {rid} backs no checklist item"
                      for rid, items in self.items_of_rule.items() if not items]
         if problems:
@@ -169,6 +183,25 @@ class Protocol:
 
     def checklist(self, name: str) -> Checklist | None:
         return next((c for c in self.checklists if c.id == name), None)
+
+
+def _disagreements(checklist: Checklist, item: Item, rules: dict[str, Rule]) -> list[str]:
+    """Where an item's own metadata contradicts its rules'. Paragraphs and stage are stated on
+    the rule (what the validator enforces); the item must cite the same paragraphs, and its
+    checklist must not fall due before its rules start to run, or the checklist would count
+    the item as met at a stage where nothing checked it."""
+    mine = [rules[r] for r in item.rule_ids if r in rules]
+    if not mine:
+        return []
+    out = []
+    cited = {p for r in mine for p in r.paragraphs}
+    if set(item.source) != cited:
+        out.append(f"item {item.id} cites {', '.join(item.source) or 'no paragraph'} but its "
+                   f"rules cite {', '.join(sorted(cited, key=PARAGRAPHS.index)) or 'none'}")
+    out += [f"item {item.id} is due at the {checklist.stage.value} stage but rule {r.id} "
+            f"applies only from the {r.stage.value} stage"
+            for r in mine if r.stage.rank > checklist.stage.rank]
+    return out
 
 
 def checklist_dir() -> Path:

@@ -11,6 +11,7 @@ from protocol_checks.rules.registry import Breach, rule
 
 @rule(
     "ASMT-001",
+    needs=("assessment",),
     title="Assessment is recorded",
     severity=Severity.error,
     stage=Stage.assessment,
@@ -27,6 +28,7 @@ def assessment_recorded(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ASMT-002",
+    needs=("assessment.motivation", "treatment_plan"),
     title="Motivation is assessed before treatment starts",
     severity=Severity.error,
     stage=Stage.treatment,
@@ -46,6 +48,7 @@ def motivation_assessed(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ASMT-003",
+    needs=("assessment.therapeutic_contract", "treatment_plan"),
     title="A therapeutic contract is agreed before treatment starts",
     severity=Severity.error,
     stage=Stage.treatment,
@@ -65,6 +68,7 @@ def contract_agreed(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ASMT-004",
+    needs=("assessment.motivation.strands",),
     title="Some genuine wish to change is present",
     severity=Severity.advice,
     stage=Stage.treatment,

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from protocol_checks.case import Attendance, CaseFile, SessionFrequency, Stage
+from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, rule
 
@@ -41,8 +42,51 @@ def _break_days(case: CaseFile, start: date, end: date) -> int:
     return days
 
 
+def _treatment_end(case: CaseFile) -> date:
+    """The last day of treatment so far: the file's date, or the end or closure if earlier."""
+    end = case.as_of
+    if case.end_of_treatment is not None:
+        end = min(end, case.end_of_treatment.ended_on)
+    if case.closure is not None:
+        end = min(end, case.closure.closed_on)
+    return end
+
+
+_NO_BREAK = Skip("no planned break is recorded", absent="planned_breaks")
+
+
+def _not_started(case: CaseFile) -> Skip | None:
+    plan = case.treatment_plan
+    if plan is not None and plan.starts_on > case.as_of and not case.sessions:
+        return Skip("treatment has not started yet", later=True)
+    return None
+
+
+def _no_breaks(case: CaseFile) -> Skip | None:
+    return None if case.planned_breaks else _NO_BREAK
+
+
+def _no_break_begun(case: CaseFile) -> Skip | None:
+    if not case.planned_breaks:
+        return _NO_BREAK
+    if all(b.starts_on > case.as_of for b in case.planned_breaks):
+        return Skip("no planned break has begun yet", later=True)
+    return None
+
+
+def _no_report_due(case: CaseFile) -> Skip | None:
+    """No report is due while treatment is younger than one interval and none is recorded."""
+    plan = case.treatment_plan
+    if plan is not None and not case.interim_reports and (
+            _treatment_end(case) - plan.starts_on).days <= REPORT_INTERVAL_DAYS:
+        return Skip("no interim report is due yet", later=True)
+    return None
+
+
 @rule(
     "CON-001",
+    needs=("treatment_plan", "sessions"),
+    applies=_not_started,
     title="Attendance is regular",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -86,6 +130,8 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "CON-002",
+    needs=("sessions",),
+    applies=_no_breaks,
     title="No missed sessions just before a break",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -109,6 +155,8 @@ def no_missed_before_break(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "CON-003",
+    needs=(),
+    applies=_no_break_begun,
     title="Each planned break is prepared with the patient",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -128,6 +176,8 @@ def breaks_prepared(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "CON-004",
+    needs=("treatment_plan", "interim_reports"),
+    applies=_no_report_due,
     title="Interim reports are regular during treatment",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -140,11 +190,7 @@ def reports_regular(case: CaseFile) -> Iterator[Breach]:
     plan = case.treatment_plan
     if plan is None:
         return
-    end = case.as_of
-    if case.end_of_treatment is not None:
-        end = min(end, case.end_of_treatment.ended_on)
-    if case.closure is not None:
-        end = min(end, case.closure.closed_on)
+    end = _treatment_end(case)
     if end <= plan.starts_on:
         return
     dates = sorted(r.sent_on for r in case.interim_reports if plan.starts_on <= r.sent_on <= end)
@@ -155,6 +201,8 @@ def reports_regular(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "CON-005",
+    needs=("roles.case_manager", "interim_reports"),
+    applies=_no_report_due,
     title="The case manager writes the interim reports",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -179,6 +227,8 @@ def reports_by_case_manager(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "CON-006",
+    needs=("roles.risk_assessor", "interim_reports"),
+    applies=_no_report_due,
     title="Interim reports go to the risk assessor",
     severity=Severity.warning,
     stage=Stage.treatment,

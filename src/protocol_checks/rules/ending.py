@@ -11,6 +11,7 @@ from protocol_checks.rules.registry import Breach, rule
 
 @rule(
     "END-001",
+    needs=("end_of_treatment",),
     title="The end of formal treatment is recorded",
     severity=Severity.error,
     stage=Stage.long_term_contact,
@@ -26,6 +27,7 @@ def end_recorded(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "END-002",
+    needs=("end_of_treatment.long_term_contact",),
     title="Long-term supportive contact is arranged",
     severity=Severity.warning,
     stage=Stage.long_term_contact,
@@ -44,6 +46,8 @@ def long_term_contact_arranged(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "END-003",
+    needs=("end_of_treatment.long_term_contact.contact_frequency",
+           "end_of_treatment.long_term_contact.next_review_on"),
     title="Long-term contact has a frequency and a review date",
     severity=Severity.advice,
     stage=Stage.long_term_contact,

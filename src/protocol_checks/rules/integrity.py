@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from protocol_checks import PROTOCOL_VERSION
 from protocol_checks.case import Attendance, CaseFile, Stage
+from protocol_checks.evidence import Skip
 from protocol_checks.findings import Path, Severity
 from protocol_checks.rules._dates import session_day
 from protocol_checks.rules.registry import Breach, rule
@@ -68,6 +69,7 @@ def recorded_dates(case: CaseFile, sessions: bool = True) -> Iterator[tuple[Path
 
 @rule(
     "DATA-001",
+    needs=(),
     title="The case follows this version of the protocol",
     severity=Severity.error,
     stage=Stage.referral,
@@ -114,6 +116,7 @@ def _order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pa
 
 @rule(
     "DATA-002",
+    needs=(),
     title="Dates run forwards",
     severity=Severity.error,
     stage=Stage.referral,
@@ -130,6 +133,7 @@ def dates_in_order(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "DATA-003",
+    needs=(),
     title="Nothing is recorded as done after the file's date",
     severity=Severity.error,
     stage=Stage.referral,
@@ -152,11 +156,33 @@ def nothing_in_future(case: CaseFile) -> Iterator[Breach]:
             yield Breach(path)
 
 
+def _no_sessions(case: CaseFile) -> Skip | None:
+    return None if case.sessions else Skip("no sessions are recorded", absent="sessions")
+
+
+def _no_waivers(case: CaseFile) -> Skip | None:
+    return None if case.waivers else Skip("no waiver is recorded", absent="waivers")
+
+
+def _no_attestations(case: CaseFile) -> Skip | None:
+    return None if case.attestations else Skip("no attestation is recorded", absent="attestations")
+
+
+def _no_attestation_due(case: CaseFile) -> Skip | None:
+    from protocol_checks.protocol import load_protocol
+
+    if load_protocol().due_attestations(case):
+        return None
+    return Skip("no confirmation is due at this stage")
+
+
 @rule(
     "DATA-004",
+    needs=("treatment_plan",),
+    applies=_no_sessions,
     title="Sessions fall within formal treatment",
     severity=Severity.error,
-    stage=Stage.treatment,
+    stage=Stage.referral,
     paragraphs=("P13",),
     message="A session is recorded before formal treatment started or after it ended.",
     rationale="Sessions outside the treatment period belong to another record (assessment or "
@@ -196,6 +222,7 @@ def _staff_references(case: CaseFile) -> Iterator[tuple[Path, str]]:
 
 @rule(
     "DATA-005",
+    needs=(),
     title="Staff named in the record hold a role",
     severity=Severity.warning,
     stage=Stage.referral,
@@ -218,6 +245,8 @@ def staff_hold_roles(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "DATA-006",
+    needs=(),
+    applies=_no_waivers,
     title="Waivers are valid",
     severity=Severity.error,
     stage=Stage.referral,
@@ -239,6 +268,8 @@ def waivers_valid(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "DATA-007",
+    needs=(),
+    applies=_no_attestations,
     title="Attestations name attestation items",
     severity=Severity.error,
     stage=Stage.referral,
@@ -263,6 +294,7 @@ def attestations_valid(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "DATA-008",
+    needs=(),
     title="The stage agrees with the record",
     severity=Severity.error,
     stage=Stage.referral,
@@ -300,6 +332,8 @@ def stage_consistent(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ATT-001",
+    needs=(),
+    applies=_no_attestation_due,
     title="Attestations due at this stage are recorded",
     severity=Severity.warning,
     stage=Stage.referral,

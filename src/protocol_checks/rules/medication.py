@@ -3,12 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
-from protocol_checks.case import CaseFile, Modality, Profession, Stage
+from protocol_checks.case import Attendance, CaseFile, InformedConsent, Modality, Profession, Stage
+from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, rule
 
+
+def _pharmacological(case: CaseFile) -> bool:
+    plan = case.treatment_plan
+    return plan is not None and plan.modality is Modality.pharmacological
+
+
+def treatment_began(case: CaseFile) -> date | None:
+    """The earliest day pharmacological treatment is known to have begun, by any sign in the
+    record: a first dose, or for a pharmacological plan its start date reached or a session
+    (a review) held. ``None`` when nothing shows that it has begun.
+
+    Taking every sign, rather than the first-dose date alone, keeps the consent checks from
+    switching off when one optional date is left out of the record.
+    """
+    signs: list[date] = []
+    med = case.medication
+    if med is not None and med.first_dose_on is not None:
+        signs.append(med.first_dose_on)
+    plan = case.treatment_plan
+    if plan is not None and plan.modality is Modality.pharmacological:
+        if plan.starts_on <= case.as_of:
+            signs.append(plan.starts_on)
+        signs += [s.on for s in case.sessions if s.attendance is Attendance.attended]
+    return min(signs) if signs else None
+
+
+def _no_pharmacological_plan(case: CaseFile) -> Skip | None:
+    return None if _pharmacological(case) else Skip("the treatment plan is not pharmacological")
+
+
+def _no_medication(case: CaseFile) -> Skip | None:
+    return Skip("no medication is recorded", absent="medication") if case.medication is None else None
+
+
 CONSENT_ELEMENTS = {
+    # One message per consent element; the keys are the model's own field names (checked below).
     "capacity_assessed": "The consent record does not show that capacity to make this "
     "decision was assessed.",
     "material_risks_discussed": "The consent record does not show that material risks were "
@@ -18,26 +55,31 @@ CONSENT_ELEMENTS = {
     "right_to_withdraw_explained": "The consent record does not show that the right to "
     "withdraw consent was explained.",
 }
+assert set(CONSENT_ELEMENTS) == {
+    name for name, f in InformedConsent.model_fields.items() if f.annotation is bool}
 
 
 @rule(
     "MED-001",
+    needs=("medication",),
+    applies=_no_pharmacological_plan,
     title="A pharmacological plan records the medication",
     severity=Severity.error,
-    stage=Stage.treatment,
+    stage=Stage.referral,
     paragraphs=("P1", "P5"),
     message="The treatment plan is pharmacological but no antilibidinal medication is recorded.",
-    rationale="Medication is prescribed only under strict consent rules; the record of drug, "
-    "prescriber, first dose and consent is what those rules are checked against.",
+    rationale="Medication is prescribed only under strict consent rules; the record of the "
+    "medicine and its prescriber is what those rules are checked against.",
 )
 def medication_recorded(case: CaseFile) -> Iterator[Breach]:
-    plan = case.treatment_plan
-    if plan is not None and plan.modality is Modality.pharmacological and case.medication is None:
+    if _pharmacological(case) and case.medication is None:
         yield Breach(("medication",))
 
 
 @rule(
     "MED-002",
+    needs=("medication",),
+    applies=_no_medication,
     title="A psychiatrist prescribes antilibidinal medication",
     severity=Severity.error,
     stage=Stage.referral,
@@ -54,27 +96,40 @@ def prescriber_is_psychiatrist(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MED-003",
-    title="Informed consent is recorded before the first dose",
+    needs=("medication.consent",),
+    title="Informed consent is recorded before treatment begins",
     severity=Severity.error,
     stage=Stage.referral,
     paragraphs=("P1",),
-    message="A first dose is recorded but no informed consent is recorded.",
-    variants={"late": "Informed consent is dated after the first dose."},
+    message="Pharmacological treatment has begun (a first dose, the plan's start date or a "
+    "session held) but no informed consent is recorded.",
+    variants={
+        "late": "Informed consent is dated after the first dose.",
+        "late_start": "Informed consent is dated after pharmacological treatment began (the "
+        "plan's start date or the first session held).",
+    },
     rationale="Antilibidinal medication is given only under strict informed-consent rules, so "
-    "consent must exist, and predate the first dose.",
+    "consent must exist before treatment begins. Any sign that it has begun counts, so that "
+    "leaving out the first-dose date cannot switch the check off.",
 )
-def consent_before_first_dose(case: CaseFile) -> Iterator[Breach]:
+def consent_before_treatment(case: CaseFile) -> Iterator[Breach]:
     med = case.medication
-    if med is None or med.first_dose_on is None:
-        return
-    if med.consent is None:
+    began = treatment_began(case)
+    if med is None or began is None:
+        return  # no medication record: MED-001 reports it, and AM-3 shows no record yet
+    consent = med.consent
+    if consent is None:
         yield Breach(("medication", "consent"))
-    elif med.consent.obtained_on > med.first_dose_on:
-        yield Breach(("medication", "consent", "obtained_on"), "late")
+    elif consent.obtained_on > began:
+        first_dose = med.first_dose_on
+        yield Breach(("medication", "consent", "obtained_on"),
+                     "late" if first_dose is not None and consent.obtained_on > first_dose
+                     else "late_start")
 
 
 @rule(
     "MED-004",
+    needs=("medication.consent",),
     title="The consent record is complete",
     severity=Severity.error,
     stage=Stage.referral,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from protocol_checks.case import CaseFile, Modality, SessionFrequency, Stage
+from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules._dates import add_months
 from protocol_checks.rules.registry import Breach, rule
@@ -14,12 +15,28 @@ def _psychodynamic(case: CaseFile) -> bool:
     return case.treatment_plan is not None and case.treatment_plan.modality is Modality.psychodynamic
 
 
+def _other_than(modality: Modality, reason: str):
+    """An ``applies`` test: the rule does not apply when a plan of another modality is recorded
+    (with no plan at all it applies, and its need of a plan shows the record is missing)."""
+
+    def applies(case: CaseFile) -> Skip | None:
+        plan = case.treatment_plan
+        return Skip(reason) if plan is not None and plan.modality is not modality else None
+
+    return applies
+
+
+_NOT_PSYCHODYNAMIC = _other_than(Modality.psychodynamic, "the plan is not psychodynamic")
+_NOT_CBT = _other_than(Modality.cbt, "the plan is not cognitive-behavioural")
+
+
 @rule(
     "MOD-001",
+    needs=("treatment_plan",),
     title="The treatment plan is recorded",
     severity=Severity.error,
     stage=Stage.treatment,
-    paragraphs=("P5", "P13"),
+    paragraphs=("P5", "P11", "P13"),
     message="No treatment plan is recorded: modality, individual or group, start, planned end "
     "and session frequency.",
     rationale="Who treats, with which modality, and for how long are the basis of every later "
@@ -32,6 +49,8 @@ def plan_recorded(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-002",
+    needs=("treatment_plan", "assessment.psychological_mindedness"),
+    applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic treatment needs psychological mindedness assessed",
     severity=Severity.error,
     stage=Stage.treatment,
@@ -56,6 +75,8 @@ def mindedness_assessed(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-003",
+    needs=("treatment_plan", "assessment.psychological_mindedness"),
+    applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic treatment: the capacities are present",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -77,6 +98,8 @@ def mindedness_present(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-004",
+    needs=("treatment_plan", "assessment.seeks_treatment_voluntarily"),
+    applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic treatment only when sought voluntarily",
     severity=Severity.error,
     stage=Stage.treatment,
@@ -100,6 +123,8 @@ def psychodynamic_voluntary(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-005",
+    needs=("treatment_plan", "assessment.externalises_responsibility"),
+    applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic treatment: externalising responsibility is flagged",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -133,6 +158,8 @@ def _outside(case: CaseFile, modality: Modality, low_months: int, high_months: i
 
 @rule(
     "MOD-006",
+    needs=("treatment_plan",),
+    applies=_NOT_CBT,
     title="CBT is planned for 6 to 12 months",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -148,6 +175,8 @@ def cbt_duration(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-007",
+    needs=("treatment_plan",),
+    applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic treatment is planned for 2 to 3 years",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -163,6 +192,8 @@ def psychodynamic_duration(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-008",
+    needs=("treatment_plan",),
+    applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic sessions are weekly",
     severity=Severity.warning,
     stage=Stage.treatment,
@@ -179,6 +210,8 @@ def psychodynamic_weekly(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-009",
+    needs=("treatment_plan", "assessment.psychological_mindedness"),
+    applies=_NOT_PSYCHODYNAMIC,
     title="Mindedness is judged from the history as well as interviews",
     severity=Severity.advice,
     stage=Stage.treatment,

@@ -96,6 +96,7 @@ def free_text(case: CaseFile) -> Iterator[tuple[Path, str]]:
 
 @rule(
     "PRIV-001",
+    needs=(),
     title="The case file holds no direct identifiers",
     severity=Severity.warning,
     stage=Stage.referral,

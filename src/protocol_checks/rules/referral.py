@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from protocol_checks.case import CaseFile, LegalBasis, ReferralSource, Stage
+from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, rule
 
 
 @rule(
     "REF-001",
+    needs=("referral",),
     title="The referral is recorded",
     severity=Severity.error,
     stage=Stage.referral,
@@ -25,8 +27,17 @@ def referral_recorded(case: CaseFile) -> Iterator[Breach]:
         yield Breach(("referral",))
 
 
+def _not_from_court(case: CaseFile) -> Skip | None:
+    ref = case.referral
+    if ref is not None and ref.source is not ReferralSource.court:
+        return Skip("the referral is not from a court")
+    return None
+
+
 @rule(
     "REF-002",
+    needs=("referral",),
+    applies=_not_from_court,
     title="A court referral records its order",
     severity=Severity.warning,
     stage=Stage.referral,

@@ -2,6 +2,8 @@
 
 A rule yields :class:`Breach` objects (where, and which of its fixed messages); it never raises
 for a protocol breach and never builds a message from case values, so no output can leak them.
+Each rule also declares what it needs to find recorded before it can count as met, and when it
+does not apply (:mod:`protocol_checks.evidence`): finding no breach is not, by itself, "met".
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from protocol_checks.case import CaseFile, Stage
+from protocol_checks.evidence import Applies, field_exists
 from protocol_checks.findings import Path, Severity
 
 
@@ -37,6 +40,10 @@ class Rule:
     rationale: str
     check: Check = field(repr=False, compare=False)
     variants: dict[str, str] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()
+    """Case-file fields that must be recorded for the rule to count as met."""
+    applies: Applies | None = field(default=None, repr=False, compare=False)
+    """When given: a reason the rule does not judge a case (not applicable, or not yet due)."""
 
     @property
     def anchor(self) -> str:
@@ -71,9 +78,18 @@ def rule(
     paragraphs: tuple[str, ...],
     message: str,
     rationale: str,
+    needs: tuple[str, ...],
+    applies: Applies | None = None,
     variants: dict[str, str] | None = None,
 ) -> Callable[[Check], Check]:
-    """Register ``check`` as rule ``id``; IDs are stable and never reused."""
+    """Register ``check`` as rule ``id``; IDs are stable and never reused.
+
+    ``needs`` has no default on purpose: every rule must say what evidence it needs (``()``
+    when the required fields of the record are all it reads).
+    """
+    unknown = [n for n in needs if not field_exists(n)]
+    if unknown:
+        raise ValueError(f"rule {id} needs unknown case-file fields: {', '.join(unknown)}")
 
     def register(check: Check) -> Check:
         if id in REGISTRY:
@@ -81,6 +97,7 @@ def rule(
         REGISTRY[id] = Rule(
             id=id, title=title, severity=severity, stage=stage, paragraphs=paragraphs,
             message=message, rationale=rationale, check=check, variants=variants or {},
+            needs=needs, applies=applies,
         )
         return check
 

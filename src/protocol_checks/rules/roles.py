@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from protocol_checks.case import CaseFile, Profession, Stage
+from protocol_checks.case import CaseFile, Profession, Roles, Stage
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, rule
 
-ROLE_NAMES = ("responsible_clinician", "risk_assessor", "therapist", "case_manager")
+ROLE_NAMES = tuple(Roles.model_fields)
+"""The four roles, in the order the case-file model declares them."""
+
+ALL_ROLES = tuple(f"roles.{name}" for name in ROLE_NAMES)
 
 
 def _identified(role: str, paragraph: str, rule_id: str, title: str, why: str) -> None:
     @rule(
         rule_id,
+        needs=(f"roles.{role}",),
         title=title,
         severity=Severity.error,
         stage=Stage.assessment,
@@ -52,6 +56,7 @@ _identified(
 
 @rule(
     "ROLE-005",
+    needs=("roles.responsible_clinician",),
     title="The responsible clinician can arrange admission",
     severity=Severity.warning,
     stage=Stage.assessment,
@@ -69,6 +74,7 @@ def clinician_can_admit(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-006",
+    needs=("roles.responsible_clinician",),
     title="The responsible clinician is a psychiatrist and care coordinator",
     severity=Severity.warning,
     stage=Stage.assessment,
@@ -95,6 +101,7 @@ def clinician_is_psychiatrist_coordinator(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-007",
+    needs=("roles.risk_assessor", "roles.therapist"),
     title="Risk assessment is kept apart from therapy",
     severity=Severity.warning,
     stage=Stage.assessment,
@@ -111,6 +118,7 @@ def assessor_not_therapist(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-008",
+    needs=("roles.risk_assessor",),
     title="The risk assessor is a psychiatrist trained in risk",
     severity=Severity.warning,
     stage=Stage.assessment,
@@ -135,6 +143,7 @@ def assessor_is_trained_psychiatrist(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-009",
+    needs=("roles_explained", "assessment"),
     title="The roles are explained to the patient before assessment",
     severity=Severity.error,
     stage=Stage.assessment,
@@ -161,6 +170,7 @@ def roles_explained(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-010",
+    needs=("assessment", *ALL_ROLES),
     title="The roles are settled before assessment begins",
     severity=Severity.error,
     stage=Stage.assessment,
@@ -181,6 +191,7 @@ def roles_before_assessment(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-011",
+    needs=ALL_ROLES,
     title="The four roles are not all held by one person",
     severity=Severity.warning,
     stage=Stage.assessment,

@@ -11,6 +11,7 @@ from protocol_checks.rules.registry import Breach, rule
 
 @rule(
     "INFO-001",
+    needs=("information_sharing", "assessment"),
     title="The information-sharing arrangement is recorded",
     severity=Severity.error,
     stage=Stage.assessment,
@@ -32,6 +33,7 @@ def sharing_recorded(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "INFO-002",
+    needs=("information_sharing.explained_to_patient_on", "assessment"),
     title="The patient is told how risk information is shared",
     severity=Severity.error,
     stage=Stage.assessment,
@@ -58,6 +60,7 @@ def sharing_explained(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "INFO-003",
+    needs=("information_sharing", "roles.risk_assessor"),
     title="The risk assessor sets the information-sharing arrangement",
     severity=Severity.warning,
     stage=Stage.assessment,

@@ -33,6 +33,13 @@ def _sources(rule: Rule) -> list[nodes.Node]:
     return joined(xref("ref", f"source-{p.lower()}", p) for p in rule.paragraphs)
 
 
+def _needs(rule: Rule) -> list[nodes.Node]:
+    """The fields the rule needs before its items can count as met (never met by silence)."""
+    if not rule.needs:
+        return [nodes.Text("the case file's required fields only")]
+    return joined(nodes.literal(text=n) for n in rule.needs)
+
+
 def _severity(rule: Rule) -> nodes.inline:
     return nodes.inline(text=rule.severity.value, classes=["severity", f"severity-{rule.severity}"])
 
@@ -72,6 +79,7 @@ class RuleCatalogueDirective(ProtocolDirective):
             (["Applies from", STAGE_LABEL[rule.stage.value]], []),
             (["Source", _sources(rule)], []),
             (["Checklist items", joined(xref("item", i) for i in items)], []),
+            (["Met only if recorded", _needs(rule)], []),
             (["Why", rule.rationale], []),
             (["What it reports", messages], []),
         ]

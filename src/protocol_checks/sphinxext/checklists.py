@@ -11,6 +11,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 
 from protocol_checks.protocol import Condition, Item
+from protocol_checks.status import LEGEND, MARKS
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
 
 STAGE_WORDS = {
@@ -95,5 +96,19 @@ class ChecklistDirective(ProtocolDirective):
         return [box]
 
 
+class ChecklistLegendDirective(ProtocolDirective):
+    """The statuses ``protocol-checks checklist`` gives an item, with their marks and meaning,
+    rendered from the same table the command prints from."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = [([[nodes.literal(text=MARKS[status])], [nodes.strong(text=status.value)],
+                  LEGEND[status]], []) for status in LEGEND]
+        result = table(["Mark", "Status", "Meaning"], rows, [8, 22, 70],
+                       classes=["checklist-legend"])
+        self.set_source_info(result)
+        return [result]
+
+
 def setup_checklists(app: Sphinx) -> None:
     app.add_directive("checklist", ChecklistDirective)
+    app.add_directive("checklist-legend", ChecklistLegendDirective)

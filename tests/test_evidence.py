@@ -1,0 +1,348 @@
+"""Missing evidence is never "met": every item's status is a positive result of rules that ran.
+
+The generated test removes each optional field of each clean example in turn (the fields are
+found by walking the pydantic model, not listed here) and checks that no item whose rules need
+that field stays met, and that no error-level requirement switches itself off silently.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from casefactory import CLI, clean_treatment_case, day
+from protocol_checks.case import CaseFile, Stage
+from protocol_checks.evidence import Verdict, field_exists, judge
+from protocol_checks.findings import Severity
+from protocol_checks.protocol import Protocol, ProtocolError, load_protocol, read_checklists
+from protocol_checks.protocol import checklist_dir as shipped_checklists
+from protocol_checks.rules import all_rules
+from protocol_checks.status import ItemStatus, mark
+from protocol_checks.validate import check_case
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
+CLEAN = sorted((EXAMPLES / "clean").glob("*.json"))
+PROTOCOL = load_protocol()
+MET = {ItemStatus.met, ItemStatus.waived}
+
+
+def item_statuses(data: dict) -> dict[str, ItemStatus]:
+    case = CaseFile.model_validate_json(json.dumps(data))
+    findings = check_case(case, PROTOCOL)
+    return {r.item.id: r.status
+            for checklist in PROTOCOL.checklists
+            for r in mark(checklist, case, findings, PROTOCOL)}
+
+
+def verdicts(data: dict) -> dict[str, Verdict]:
+    case = CaseFile.model_validate_json(json.dumps(data))
+    findings = check_case(case, PROTOCOL)
+    active = {f.rule_id for f in findings if not f.waived}
+    waived = {f.rule_id for f in findings if f.waived}
+    return {r.id: judge(r, case, r.id in active, r.id in waived).verdict
+            for r in PROTOCOL.rules.values()}
+
+
+def errors(data: dict) -> set[str]:
+    case = CaseFile.model_validate_json(json.dumps(data))
+    return {f.rule_id for f in check_case(case, PROTOCOL) if f.severity is Severity.error}
+
+
+# --- the generated test ---------------------------------------------------------------------
+
+def optional_fields(data: dict, model: type[BaseModel], prefix: str = "",
+                    at: tuple = ()) -> Iterator[tuple[str, tuple]]:
+    """(dotted model name, location in ``data``) of every optional field present in ``data``,
+    found by walking the model (inside list items too)."""
+    from protocol_checks.evidence import _model_of
+
+    for name, info in model.model_fields.items():
+        if name not in data:
+            continue
+        dotted = f"{prefix}{name}"
+        if not info.is_required():
+            yield dotted, (*at, name)
+        inner = _model_of(info.annotation)
+        value = data[name]
+        if inner is None:
+            continue
+        if isinstance(value, dict):
+            yield from optional_fields(value, inner, dotted + ".", (*at, name))
+        elif isinstance(value, list):
+            for i, element in enumerate(value):
+                if isinstance(element, dict):
+                    yield from optional_fields(element, inner, dotted + ".", (*at, name, i))
+
+
+def without(data: dict, location: tuple) -> dict:
+    out = copy.deepcopy(data)
+    target = out
+    for step in location[:-1]:
+        target = target[step]
+    del target[location[-1]]
+    return out
+
+
+REMOVALS = [
+    pytest.param(path, dotted, location, id=f"{path.stem}-{'.'.join(map(str, location))}")
+    for path in CLEAN
+    for dotted, location in optional_fields(json.loads(path.read_bytes()), CaseFile)
+]
+
+
+def _covers(removed: str, need: str) -> bool:
+    return need == removed or need.startswith(removed + ".")
+
+
+def test_every_stage_has_a_clean_example() -> None:
+    stages = {json.loads(p.read_bytes())["stage"] for p in CLEAN}
+    assert stages == {"referral", "assessment", "treatment", "long_term_contact", "closed"}
+    assert len(REMOVALS) > 150  # the walk really found the optional fields
+
+
+@pytest.mark.parametrize(("path", "removed", "location"), REMOVALS)
+def test_removing_a_field_never_leaves_an_item_met_that_needs_it(
+        path: Path, removed: str, location: tuple) -> None:
+    original = json.loads(path.read_bytes())
+    before, after = item_statuses(original), item_statuses(without(original, location))
+    for item_id, status in after.items():
+        item = PROTOCOL.items[item_id]
+        needs = [n for r in item.rule_ids for n in PROTOCOL.rules[r].needs]
+        if any(_covers(removed, n) for n in needs) and before[item_id] in MET:
+            assert status not in MET, f"{item_id} stays met without {removed}"
+    # No error-level requirement that judged the clean case may switch itself off (not
+    # applicable, not yet due) when a field goes, unless the validator reports an error.
+    # A rule may go quiet because its subject went (no waivers: nothing to validate).
+    changed = without(original, location)
+    case = CaseFile.model_validate_json(json.dumps(changed))
+    was, now = verdicts(original), verdicts(changed)
+    off = [rid for rid, verdict in now.items()
+           if PROTOCOL.rules[rid].severity is Severity.error and was[rid] is Verdict.met
+           and verdict in {Verdict.not_applicable, Verdict.not_due}
+           and not _subject_went(PROTOCOL.rules[rid], case, removed)]
+    if off:
+        assert errors(changed), f"{off} fell silent without {removed}"
+
+
+def _subject_went(rule, case: CaseFile, removed: str) -> bool:
+    skip = rule.applies(case) if rule.applies is not None else None
+    return skip is not None and skip.absent is not None and _covers(removed, skip.absent)
+
+
+def test_every_need_names_a_model_field() -> None:
+    for rule in all_rules():
+        assert all(field_exists(n) for n in rule.needs), rule.id
+    assert not field_exists("medication.consentt")
+
+
+# --- what was seen (issue reproductions) ----------------------------------------------------
+
+def pharmacological_case(**medication: object) -> dict:
+    data = clean_treatment_case()
+    data["treatment_plan"]["modality"] = "pharmacological"
+    data["medication"] = {
+        "drug": "cyproterone acetate",
+        "prescriber": {"staff_id": "STAFF-001", "profession": "psychiatrist",
+                       "assigned_on": day(0)},
+        **medication,
+    }
+    return data
+
+
+def test_consent_missing_after_treatment_began_is_an_error_without_a_first_dose() -> None:
+    data = pharmacological_case()
+    assert "MED-003" in errors(data)
+    found = item_statuses(data)
+    assert found["AM-3"] is ItemStatus.not_met
+    assert found["AM-4"] is ItemStatus.no_record
+    assert found["AM-1"] is ItemStatus.met  # the medicine and its prescriber are recorded
+
+
+def test_consent_dated_after_the_plan_started_is_an_error_without_a_first_dose() -> None:
+    consent = {"obtained_on": day(30), "obtained_by": "STAFF-001", "capacity_assessed": True,
+               "material_risks_discussed": True, "alternatives_discussed": True,
+               "right_to_withdraw_explained": True}
+    data = pharmacological_case(consent=consent)
+    case = CaseFile.model_validate_json(json.dumps(data))
+    late = [f for f in check_case(case, PROTOCOL) if f.rule_id == "MED-003"]
+    assert [f.path for f in late] == [("medication", "consent", "obtained_on")]
+    assert "began" in late[0].message
+    consent["obtained_on"] = day(5)  # before the plan's start and the first session
+    assert "MED-003" not in errors(pharmacological_case(consent=consent))
+
+
+def test_consent_not_yet_needed_before_treatment_begins_but_not_met_either() -> None:
+    data = pharmacological_case()
+    data["treatment_plan"]["starts_on"] = day(200)  # after as_of: not begun
+    data["sessions"], data["interim_reports"] = [], []
+    assert "MED-003" not in errors(data)
+    assert item_statuses(data)["AM-3"] is ItemStatus.no_record
+
+
+def test_empty_treatment_record_is_not_met() -> None:
+    data = clean_treatment_case()
+    del data["assessment"]["motivation"]
+    data["sessions"], data["interim_reports"], data["planned_breaks"] = [], [], []
+    found = item_statuses(data)
+    assert found["BT-1"] is ItemStatus.not_met
+    assert found["BT-2"] is ItemStatus.no_record
+    assert found["DT-1"] is ItemStatus.no_record
+    assert found["DT-3"] is ItemStatus.not_applicable  # no planned breaks
+    assert found["DT-4"] is ItemStatus.not_met  # 110 days of treatment and no report
+
+
+def test_referral_on_file_is_met_at_referral() -> None:
+    data = json.loads((EXAMPLES / "clean" / "referral-new.json").read_bytes())
+    found = item_statuses(data)
+    assert found["BA-1"] is ItemStatus.met
+    assert found["BA-3"] is ItemStatus.not_due  # ROLE-001 runs from assessment
+    assert found["CF-4"] is ItemStatus.not_applicable  # no sessions to place
+
+
+def test_no_item_is_met_when_its_rules_did_not_run() -> None:
+    for path in CLEAN:
+        data = json.loads(path.read_bytes())
+        case = CaseFile.model_validate_json(json.dumps(data))
+        findings = check_case(case, PROTOCOL)
+        for checklist in PROTOCOL.checklists:
+            for r in mark(checklist, case, findings, PROTOCOL):
+                if r.status in MET and not r.item.is_attestation:
+                    assert all(PROTOCOL.rules[rid].applies_at(case.effective_stage)
+                               for rid in r.item.rule_ids), (path.name, r.item.id)
+
+
+def test_checklist_command_exits_1_and_names_missing_records(tmp_path: Path) -> None:
+    data = clean_treatment_case()
+    data["sessions"] = []
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(data), encoding="utf-8")
+    done = subprocess.run([*CLI, "checklist", "during-treatment", str(case_file)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    line = next(x for x in done.stdout.splitlines() if " DT-1 " in x)
+    assert "no record yet" in line and "sessions" in line
+
+
+# --- one place for each piece of metadata ---------------------------------------------------
+
+def _protocol_with(edit) -> Protocol:
+    checklists = read_checklists(shipped_checklists())
+    return Protocol([edit(c) for c in checklists], all_rules())
+
+
+def test_item_citing_other_paragraphs_than_its_rules_is_a_load_error() -> None:
+    def edit(checklist):
+        if checklist.id != "during-treatment":
+            return checklist
+        items = [i.model_copy(update={"source": ["P12"]}) if i.id == "DT-1" else i
+                 for i in checklist.items]
+        return checklist.model_copy(update={"items": items})
+
+    with pytest.raises(ProtocolError, match="DT-1 cites P12 but its rules cite P10"):
+        _protocol_with(edit)
+
+
+def test_item_due_before_its_rule_runs_is_a_load_error() -> None:
+    def edit(checklist):
+        if checklist.id != "during-treatment":
+            return checklist
+        return checklist.model_copy(update={"stage": Stage.assessment})
+
+    with pytest.raises(ProtocolError, match="due at the assessment stage but rule CON-001"):
+        _protocol_with(edit)
+
+
+# --- item text audited against its rules ----------------------------------------------------
+
+# Each noun group an item's text promises, and what checks it: a rule (with the field it needs,
+# where the promise is that something is recorded) or "attestation". A reviewer reads this
+# table beside the checklists; the test keeps them in step.
+PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
+    "BA-1": [("referral is on file", "REF-001", "referral"),
+             ("date received", "REF-001", "referral"), ("who referred", "REF-001", "referral"),
+             ("legal basis", "REF-001", "referral")],
+    "BA-2": [("court referral", "REF-002", None), ("order", "REF-002", None)],
+    "BA-3": [("responsible clinician", "ROLE-001", "roles.responsible_clinician")],
+    "BA-4": [("arrange admission", "ROLE-005", "roles.responsible_clinician")],
+    "BA-5": [("psychiatrist", "ROLE-006", "roles.responsible_clinician"),
+             ("care coordinator", "ROLE-006", "roles.responsible_clinician")],
+    "BA-6": [("assessment of risk", "ROLE-002", "roles.risk_assessor")],
+    "BA-7": [("different person from the therapist", "ROLE-007", "roles.therapist")],
+    "BA-8": [("psychiatrist", "ROLE-008", "roles.risk_assessor"),
+             ("trained", "ROLE-008", "roles.risk_assessor")],
+    "BA-9": [("therapist", "ROLE-003", "roles.therapist")],
+    "BA-10": [("case manager", "ROLE-004", "roles.case_manager")],
+    "BA-11": [("not all held by one person", "ROLE-011", "roles.case_manager")],
+    "BA-12": [("recorded start date", "ASMT-001", "assessment"),
+              ("every role was assigned before it", "ROLE-010", "roles.therapist")],
+    "BA-13": [("information-sharing arrangement is recorded", "INFO-001", "information_sharing"),
+              ("decided by the\nrisk assessor", "INFO-003", "roles.risk_assessor")],
+    "BA-14": [("explained to the patient", "ROLE-009", "roles_explained"),
+              ("before assessment began", "ROLE-009", "assessment")],
+    "BA-15": [("patient was told", "INFO-002", "information_sharing.explained_to_patient_on")],
+    "BT-1": [("motivation was assessed", "ASMT-002", "assessment.motivation"),
+             ("before treatment", "ASMT-002", "treatment_plan")],
+    "BT-2": [("genuine wish to change", "ASMT-004", "assessment.motivation.strands")],
+    "BT-3": [("therapeutic contract", "ASMT-003", "assessment.therapeutic_contract")],
+    "BT-4": [("treatment plan", "MOD-001", "treatment_plan")],
+    "BT-5": [("psychological mindedness was assessed", "MOD-002",
+              "assessment.psychological_mindedness")],
+    "BT-6": [("missing capacity", "MOD-003", "assessment.psychological_mindedness")],
+    "BT-7": [("seeks it voluntarily", "MOD-004", "assessment.seeks_treatment_voluntarily")],
+    "BT-8": [("blame others", "MOD-005", "assessment.externalises_responsibility")],
+    "BT-9": [("history", "MOD-009", "assessment.psychological_mindedness")],
+    "BT-10": [("six months and a year", "MOD-006", "treatment_plan")],
+    "BT-11": [("two to three years", "MOD-007", "treatment_plan"),
+              ("weekly", "MOD-008", "treatment_plan")],
+    "AM-1": [("medicine", "MED-001", "medication"), ("who prescribes", "MED-001", "medication")],
+    "AM-2": [("psychiatrist", "MED-002", "medication")],
+    "AM-3": [("informed consent was recorded", "MED-003", "medication.consent"),
+             ("before treatment began", "MED-003", None)],
+    "AM-4": [("capacity assessed", "MED-004", "medication.consent"),
+             ("material risks", "MED-004", "medication.consent"),
+             ("alternatives", "MED-004", "medication.consent"),
+             ("right to withdraw", "MED-004", "medication.consent")],
+    "DT-1": [("attendance", "CON-001", "sessions"), ("long gaps", "CON-001", "treatment_plan")],
+    "DT-2": [("session was missed", "CON-002", "sessions")],
+    "DT-3": [("planned break", "CON-003", None)],
+    "DT-4": [("interim progress reports", "CON-004", "interim_reports")],
+    "DT-5": [("written by the case manager", "CON-005", "roles.case_manager"),
+             ("sent to the risk assessor", "CON-006", "roles.risk_assessor")],
+    "EF-1": [("end of formal treatment is recorded", "END-001", "end_of_treatment")],
+    "EF-2": [("supportive contact", "END-002", "end_of_treatment.long_term_contact")],
+    "EF-3": [("planned frequency", "END-003",
+              "end_of_treatment.long_term_contact.contact_frequency"),
+             ("review date", "END-003", "end_of_treatment.long_term_contact.next_review_on")],
+    "CF-1": [("version of the protocol", "DATA-001", None)],
+    "CF-2": [("dates run forwards", "DATA-002", None)],
+    "CF-3": [("after the file's date", "DATA-003", None)],
+    "CF-4": [("sessions fall within", "DATA-004", "treatment_plan")],
+    "CF-5": [("staff member", "DATA-005", None)],
+    "CF-6": [("waivers", "DATA-006", None)],
+    "CF-7": [("attestations", "DATA-007", None)],
+    "CF-8": [("stage", "DATA-008", None)],
+    "CF-9": [("confirmation", "ATT-001", None)],
+    "CF-10": [("pseudonymous", "PRIV-001", None)],
+}
+
+
+def test_every_rule_checked_item_has_its_promises_listed() -> None:
+    checked = {i.id for i in PROTOCOL.items.values() if not i.is_attestation}
+    assert checked == set(PROMISES)
+
+
+@pytest.mark.parametrize("item_id", sorted(PROMISES))
+def test_each_promise_of_an_item_is_checked(item_id: str) -> None:
+    item = PROTOCOL.items[item_id]
+    text = " ".join(item.text.lower().split())
+    for phrase, rule_id, need in PROMISES[item_id]:
+        assert " ".join(phrase.lower().split()) in text, (item_id, phrase)
+        assert rule_id in item.rule_ids, (item_id, rule_id)
+        if need is not None:
+            assert need in PROTOCOL.rules[rule_id].needs, (item_id, rule_id, need)
