@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.findings import Path, Severity
+from protocol_checks.identifiers import id_problem, identifiers, valid_nhs_number
 from protocol_checks.rules.registry import Breach, rule
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -18,16 +19,6 @@ _NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
 _TITLED_NAME = re.compile(
     r"\b(?i:mr|mrs|ms|miss|mx|dr)\.?\s+(?![A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}\b)"
     r"(?:[A-Z]\.\s*)*[A-Z][A-Za-z'\u2019-]+")
-
-
-def valid_nhs_number(digits: str) -> bool:
-    """Modulus 11 check used by NHS numbers (weights 10..2 over the first nine digits)."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(digits[9])
 
 
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -121,3 +112,34 @@ def no_direct_identifiers(case: CaseFile) -> Iterator[Breach]:
         kind = looks_identifying(text)
         if kind is not None:
             yield Breach(path, None if kind == "email" else kind)
+
+
+ID_MESSAGES = {
+    "name": "An identifier looks like it is built from a personal name (and perhaps a year of "
+    "birth); IDs must be pseudonymous codes.",
+    "file_name_nhs_number": "The file's name looks like it holds an NHS number; name case files "
+    "by their pseudonymous ID.",
+    "file_name_name": "The file's name looks like it holds a personal name; name case files by "
+    "their pseudonymous ID.",
+}
+
+
+@rule(
+    "PRIV-002",
+    needs=(),
+    title="Identifiers and file names are pseudonymous",
+    severity=Severity.warning,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="An identifier looks like an NHS number or other health-record number; IDs must be "
+    "pseudonymous codes.",
+    variants=ID_MESSAGES,
+    rationale="The case and staff IDs and the file's own name travel further than its contents: "
+    "into CI logs, reports and folder listings. An ID made from an NHS number or a name "
+    "identifies the patient wherever it goes (GMC, Confidentiality, 2017).",
+)
+def ids_pseudonymous(case: CaseFile) -> Iterator[Breach]:
+    for path, value in identifiers(case):
+        kind = id_problem(value)
+        if kind is not None:
+            yield Breach(path, None if kind == "nhs_number" else kind)

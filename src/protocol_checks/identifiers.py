@@ -1,0 +1,106 @@
+"""Pseudonymous IDs that are not: identifiers and file names that look like an NHS number or a
+person's name.
+
+The case-file model accepts any ID of the pseudonymous shape (``CASE-0042``), and that shape also
+fits ``NHS-9434765919`` and ``SMITH-JOHN1970``. These tests catch the likely slips; they are
+heuristics, so what they flag is a warning to look at, not proof.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+from pydantic import BaseModel
+
+from protocol_checks.case import CaseFile
+from protocol_checks.evidence import _model_of
+from protocol_checks.findings import Path
+
+_ID_PATTERN = CaseFile.model_fields["case_id"].metadata[0].pattern
+_TEN_DIGITS = re.compile(r"(?<!\d)(\d{3})[\s_.-]?(\d{3})[\s_.-]?(\d{4})(?!\d)")
+_NAME_AND_YEAR = re.compile(r"[A-Za-z]{3,}[\s_.-]?(?:19|20)\d{2}")
+_WORD = re.compile(r"^[A-Z]{3,}$")
+_TITLED = re.compile(r"(?i)(?:^|[\s_.-])(?:mr|mrs|ms|miss|mx|dr)[\s_.-]+[A-Za-z]{2,}")
+_HEALTH_PREFIXES = ("NHS", "CHI", "HCN", "MRN")
+"""Prefixes of health-record numbers (NHS England and Wales, Scotland's CHI, Northern Ireland's
+H&C number, a hospital's medical record number)."""
+
+
+def valid_nhs_number(digits: str) -> bool:
+    """Modulus 11 check used by NHS numbers (weights 10..2 over the first nine digits)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def _has_nhs_number(text: str) -> bool:
+    return any(valid_nhs_number("".join(m.groups())) for m in _TEN_DIGITS.finditer(text))
+
+
+def id_problem(value: str) -> str | None:
+    """``"nhs_number"`` or ``"name"`` when a pseudonymous-looking ID is probably not one."""
+    prefix, _, rest = value.partition("-")
+    if prefix in _HEALTH_PREFIXES or _has_nhs_number(value):
+        return "nhs_number"
+    if _NAME_AND_YEAR.fullmatch(rest) or (_WORD.match(prefix) and _WORD.match(rest)
+                                          and prefix not in _KNOWN_PREFIXES):
+        return "name"
+    return None
+
+
+_KNOWN_PREFIXES = frozenset({"CASE", "STAFF", "PT", "CLIENT", "REF", "TEAM"})
+"""Prefixes that name a kind of record, so a word after them is a code, not a surname."""
+
+
+def name_problem(file_name: str) -> str | None:
+    """Whether a file's name (not its folder) looks like it holds an NHS number or a name.
+
+    Names are caught only in the forms that give themselves away (a word with a year of birth,
+    or a title such as "mr-"): two plain words could as well be ``referral-new``."""
+    stem = os.path.basename(file_name).rsplit(".", 1)[0]
+    if _has_nhs_number(stem) or stem.upper().startswith(tuple(p + "-" for p in _HEALTH_PREFIXES)):
+        return "nhs_number"
+    if _NAME_AND_YEAR.search(stem) or _TITLED.search(stem):
+        return "name"
+    return None
+
+
+def _id_fields(model: type[BaseModel]) -> tuple[list[str], list[tuple[str, type[BaseModel]]]]:
+    ids, children = [], []
+    for name, info in model.model_fields.items():
+        if any(getattr(m, "pattern", None) == _ID_PATTERN for m in info.metadata):
+            ids.append(name)
+        elif (inner := _model_of(info.annotation)) is not None and _holds_ids(inner):
+            children.append((name, inner))
+    return ids, children
+
+
+def _holds_ids(model: type[BaseModel]) -> bool:
+    ids, children = _id_fields(model)
+    return bool(ids or children)
+
+
+_PLAN: dict[type[BaseModel], tuple[list[str], list[tuple[str, type[BaseModel]]]]] = {}
+
+
+def identifiers(obj: BaseModel, at: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Every pseudonymous-ID value in ``obj`` with its path (derived from the model's types,
+    so a new ID field is covered without a list to keep)."""
+    plan = _PLAN.get(type(obj))
+    if plan is None:
+        plan = _PLAN[type(obj)] = _id_fields(type(obj))
+    ids, children = plan
+    for name in ids:
+        yield (*at, name), getattr(obj, name)
+    for name, _ in children:
+        value = getattr(obj, name)
+        if isinstance(value, BaseModel):
+            yield from identifiers(value, (*at, name))
+        elif isinstance(value, list):
+            for i, element in enumerate(value):
+                yield from identifiers(element, (*at, name, i))
