@@ -15,13 +15,13 @@ myst_substitutions = {"version": __version__}
 
 protocol_examples_dir = "examples/cases"
 protocol_document = {
-    "title": "Outpatient treatment of sex offenders: protocol and checklists",
+    "title": "Outpatient treatment for people who have committed sexual offences: protocol and checklists",
     "reference": "CP-OSO-001",
-    "status": "Approved for use (synthetic demonstration content)",
+    "status": "Draft, not approved by anyone (synthetic demonstration content)",
     "author": "Protocol handbook team",
     "owner": "Clinical lead, specialist outpatient service",
-    "approved_by": "Clinical governance committee",
-    "date_approved": "2026-11-27",
+    "approved_by": "Not approved: no committee has reviewed this protocol",
+    "date_approved": "Not approved",
     "next_review": "2027-11-27",
     "supersedes": "None (first issue)",
 }

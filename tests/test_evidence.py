@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from casefactory import CLI, clean_treatment_case, day
 from pydantic import BaseModel
 
-from casefactory import CLI, clean_treatment_case, day
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Verdict, field_exists, judge
 from protocol_checks.findings import Severity
@@ -45,7 +45,7 @@ def verdicts(data: dict) -> dict[str, Verdict]:
     findings = check_case(case, PROTOCOL)
     active = {f.rule_id for f in findings if not f.waived}
     waived = {f.rule_id for f in findings if f.waived}
-    return {r.id: judge(r, case, r.id in active, r.id in waived).verdict
+    return {r.id: judge(r, case, r.id in active, r.id in waived, PROTOCOL).verdict
             for r in PROTOCOL.rules.values()}
 
 
@@ -131,7 +131,7 @@ def test_removing_a_field_never_leaves_an_item_met_that_needs_it(
 
 
 def _subject_went(rule, case: CaseFile, removed: str) -> bool:
-    skip = rule.applies(case) if rule.applies is not None else None
+    skip = rule.skip(case, PROTOCOL)
     return skip is not None and skip.absent is not None and _covers(removed, skip.absent)
 
 
@@ -346,3 +346,19 @@ def test_each_promise_of_an_item_is_checked(item_id: str) -> None:
         assert rule_id in item.rule_ids, (item_id, rule_id)
         if need is not None:
             assert need in PROTOCOL.rules[rule_id].needs, (item_id, rule_id, need)
+
+
+def test_rules_judge_by_the_protocol_they_are_given() -> None:
+    """DATA-007 and ATT-001 read the items of the protocol passed in, not a global one."""
+    def drop_dt6(checklist):
+        if checklist.id != "during-treatment":
+            return checklist
+        return checklist.model_copy(update={"items": [i for i in checklist.items
+                                                      if i.id != "DT-6"]})
+
+    other = _protocol_with(drop_dt6)
+    case = CaseFile.model_validate_json(json.dumps(clean_treatment_case()))
+    assert not check_case(case, PROTOCOL)
+    found = [(f.rule_id, f.path) for f in check_case(case, other)]
+    index = [a.item for a in case.attestations].index("DT-6")
+    assert found == [("DATA-007", ("attestations", index, "item"))]

@@ -143,7 +143,7 @@ def test_rule_fires_on_its_failing_example(rule: Rule) -> None:
     case = FAILING_CASES[path.stem]
     assert rule.applies_at(case.effective_stage)
     # The rule itself finds a breach, and the validator reports it, unwaived, at its severity.
-    assert list(rule.run(case)), f"{rule.id} does not fire on {path.name}"
+    assert list(rule.bind(load_protocol())(case)), f"{rule.id} does not fire on {path.name}"
     own = [f for f in findings(case) if f.rule_id == rule.id]
     assert own and all(not f.waived and f.severity is rule.severity for f in own)
 
@@ -157,7 +157,7 @@ def test_rule_has_a_clean_case_where_it_applies_and_passes(rule: Rule) -> None:
     candidates = {name: case for name, case in CLEAN_CASES.items()
                   if rule.applies_at(case.effective_stage) and exercised(case)}
     assert candidates, f"no clean case at a stage where {rule.id} applies exercises it"
-    passing = [name for name, case in candidates.items() if not list(rule.run(case))]
+    passing = [name for name, case in candidates.items() if not list(rule.bind(load_protocol())(case))]
     assert passing, f"{rule.id} fires on every clean case that exercises it: {sorted(candidates)}"
 
 

@@ -97,14 +97,16 @@ def missing_needs(case: CaseFile, needs: Iterable[str]) -> tuple[str, ...]:
     return tuple(n for n in needs if not is_recorded(case, n))
 
 
-def judge(rule: typing.Any, case: CaseFile, breached: bool, waived: bool) -> RuleVerdict:
-    """The verdict of ``rule`` (a :class:`~protocol_checks.rules.registry.Rule`) on ``case``,
-    given whether it produced active (``breached``) or only waived findings."""
+def judge(rule: typing.Any, case: CaseFile, breached: bool, waived: bool,
+          protocol: typing.Any) -> RuleVerdict:
+    """The verdict of ``rule`` (a :class:`~protocol_checks.rules.registry.Rule`) on ``case``
+    under ``protocol``, given whether it produced active (``breached``) or only waived
+    findings."""
     stage: Stage = case.effective_stage
     if not rule.applies_at(stage):
         return RuleVerdict(rule.id, Verdict.not_due,
                            f"the rule applies from the {rule.stage.value} stage")
-    skip = rule.applies(case) if rule.applies is not None else None
+    skip = rule.skip(case, protocol)
     if breached:
         return RuleVerdict(rule.id, Verdict.not_met)
     if skip is not None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol_checks.case import CaseFile, Modality, Stage
 from protocol_checks.rules import Rule, all_rules
+from protocol_checks.rules.registry import Bound
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 
@@ -141,14 +142,17 @@ class Protocol:
                      for rid, items in self.items_of_rule.items() if not items]
         if problems:
             raise ProtocolError("; ".join(problems))
-        # Computed once: the rules each stage calls for (the validator's inner loop).
-        self._rules_at = {stage: [r for r in self.rules.values() if r.applies_at(stage)]
+        # Computed once: the rules each stage calls for (the validator's inner loop), each
+        # bound to this protocol, so a rule that judges by the protocol judges by this one.
+        bound = {r.id: r.bind(self) for r in self.rules.values()}
+        self._rules_at = {stage: [(r, bound[r.id]) for r in self.rules.values()
+                                  if r.applies_at(stage)]
                           for stage in Stage}
         self._due: dict[tuple[object, ...], list[Item]] = {}
         self._due_attest: dict[tuple[object, ...], frozenset[str]] = {}
 
-    def rules_at(self, stage: Stage) -> list[Rule]:
-        """The rules that judge a case at ``stage``, in ID order."""
+    def rules_at(self, stage: Stage) -> list[tuple[Rule, Bound]]:
+        """The rules that judge a case at ``stage``, in ID order, with their bound checks."""
         return self._rules_at[stage]
 
     def due_items(self, case: CaseFile) -> list[Item]:

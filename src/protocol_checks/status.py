@@ -112,7 +112,7 @@ def mark(checklist: Checklist, case: CaseFile, findings: list[Finding],
                 out.append(ItemResult(item, ItemStatus.not_due, reason=(
                     f"the checklist is due by the {checklist.stage.value} stage")))
         else:
-            verdicts = [judge(protocol.rules[r], case, r in failing, r in waived)
+            verdicts = [judge(protocol.rules[r], case, r in failing, r in waived, protocol)
                         for r in item.rule_ids]
             out.append(_combine(item, verdicts))
     return out

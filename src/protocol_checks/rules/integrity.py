@@ -10,7 +10,7 @@ from protocol_checks.case import Attendance, CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Path, Severity
 from protocol_checks.rules._dates import session_day
-from protocol_checks.rules.registry import Breach, rule
+from protocol_checks.rules.registry import Breach, JudgedBy, rule
 from protocol_checks.rules.roles import ROLE_NAMES
 
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -168,10 +168,8 @@ def _no_attestations(case: CaseFile) -> Skip | None:
     return None if case.attestations else Skip("no attestation is recorded", absent="attestations")
 
 
-def _no_attestation_due(case: CaseFile) -> Skip | None:
-    from protocol_checks.protocol import load_protocol
-
-    if load_protocol().due_attestations(case):
+def _no_attestation_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
+    if protocol.due_attestations(case):
         return None
     return Skip("no confirmation is due at this stage")
 
@@ -255,11 +253,9 @@ def staff_hold_roles(case: CaseFile) -> Iterator[Breach]:
     variants={"unknown": "A waiver names a rule that does not exist."},
     rationale="A warning may be accepted for a reason; a requirement of the protocol may not.",
 )
-def waivers_valid(case: CaseFile) -> Iterator[Breach]:
-    from protocol_checks.rules.registry import REGISTRY
-
+def waivers_valid(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     for i, waiver in enumerate(case.waivers):
-        target = REGISTRY.get(waiver.rule)
+        target = protocol.rules.get(waiver.rule)
         if target is None:
             yield Breach(("waivers", i, "rule"), "unknown")
         elif target.severity is Severity.error:
@@ -280,10 +276,8 @@ def waivers_valid(case: CaseFile) -> Iterator[Breach]:
     rationale="Only items that no program can verify are confirmed by a person; the others "
     "are checked from the record itself.",
 )
-def attestations_valid(case: CaseFile) -> Iterator[Breach]:
-    from protocol_checks.protocol import load_protocol
-
-    items = load_protocol().items
+def attestations_valid(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
+    items = protocol.items
     for i, att in enumerate(case.attestations):
         item = items.get(att.item)
         if item is None:
@@ -343,9 +337,7 @@ def stage_consistent(case: CaseFile) -> Iterator[Breach]:
     rationale="Some items (for example alertness to deception, P12) cannot be read from the "
     "record; they count as met only when someone accountable confirms them.",
 )
-def attestations_due(case: CaseFile) -> Iterator[Breach]:
-    from protocol_checks.protocol import load_protocol
-
+def attestations_due(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     confirmed = {att.item for att in case.attestations}
-    if not confirmed.issuperset(load_protocol().due_attestations(case)):
+    if not confirmed.issuperset(protocol.due_attestations(case)):
         yield Breach(("attestations",))

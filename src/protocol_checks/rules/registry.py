@@ -8,8 +8,10 @@ does not apply (:mod:`protocol_checks.evidence`): finding no breach is not, by i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Applies, field_exists
@@ -24,7 +26,25 @@ class Breach:
     variant: str | None = None
 
 
-Check = Callable[[CaseFile], Iterable[Breach]]
+Check = Callable[..., Iterable[Breach]]
+"""``check(case)``, or ``check(case, protocol)`` for a rule that judges by the protocol in force
+(its items, its rules): that protocol is passed in, never fetched from a global."""
+
+Bound = Callable[[CaseFile], Iterable[Breach]]
+
+
+class JudgedBy(Protocol):
+    """What a rule may ask of the protocol in force. Rules see only this interface, so the
+    rules do not import the protocol module (which imports them)."""
+
+    rules: dict[str, Rule]
+    items: dict[str, Any]
+
+    def due_attestations(self, case: CaseFile) -> frozenset[str]: ...
+
+
+def _takes_protocol(function: Callable[..., Any] | None) -> bool:
+    return function is not None and "protocol" in inspect.signature(function).parameters
 
 
 @dataclass(frozen=True)
@@ -60,10 +80,21 @@ class Rule:
     def messages(self) -> list[str]:
         return [self.message, *self.variants.values()]
 
-    def run(self, case: CaseFile) -> Iterator[tuple[Path, str]]:
-        for breach in self.check(case):
-            text = self.message if breach.variant is None else self.variants[breach.variant]
-            yield breach.path, text
+    def bind(self, protocol: Any) -> Bound:
+        """The check as a function of the case alone, judging by ``protocol``."""
+        if _takes_protocol(self.check):
+            check = self.check
+            return lambda case: check(case, protocol)
+        return self.check
+
+    def skip(self, case: CaseFile, protocol: Any) -> Any:
+        """Why this rule does not judge ``case`` (a :class:`~protocol_checks.evidence.Skip`),
+        or None."""
+        if self.applies is None:
+            return None
+        if _takes_protocol(self.applies):
+            return self.applies(case, protocol)
+        return self.applies(case)
 
 
 REGISTRY: dict[str, Rule] = {}
