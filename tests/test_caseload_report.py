@@ -258,7 +258,8 @@ def test_only_the_handbook_url_is_absolute(caseload: Path, tmp_path: Path) -> No
     text = out.read_text(encoding="utf-8")
     urls = re.findall(r"https?://[^\s\"'<>)]*", text)
     assert urls
-    assert all(u.startswith(HANDBOOK + "reference/rules.html#rule-") for u in urls), urls
+    assert all(u.startswith((HANDBOOK + "reference/rules.html#rule-",
+                             HANDBOOK + "checklists/index.html#item-")) for u in urls), urls
     for anchor in re.findall(r'href="([^"#]*#rule-[^"]*)"', text):
         assert anchor.startswith(HANDBOOK)
     assert re.search(r'<a class="rule" href="' + re.escape(HANDBOOK)
@@ -389,3 +390,23 @@ def test_report_in_headless_chromium(built, validated) -> None:
         finally:
             browser.close()
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_report_counts_item_statuses_including_no_record(tmp_path: Path) -> None:
+    """The checklist section counts statuses, so a missing record shows though no rule fired."""
+    from casefactory import clean_treatment_case
+
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    data = clean_treatment_case()
+    data["sessions"] = []
+    (folder / "CASE-0042.json").write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "report.html"
+    done = _cli("report", str(folder), "-o", str(out))
+    assert done.returncode == 0, done.stderr  # no error-level finding: the gap is a record
+    text = out.read_text(encoding="utf-8")
+    row = re.search(r'<tr><th scope="row"><a href="[^"]*#item-dt-1">DT-1</a></th>(.*?)</tr>', text)
+    assert row is not None
+    cells = re.findall(r"<td>([0-9,]+)</td>", row.group(1))
+    # met, waived, not met, no record yet, awaiting, not yet due, not applicable
+    assert cells == ["0", "0", "0", "1", "0", "0", "0"]

@@ -267,7 +267,7 @@ def _hook() -> dict:
 def test_pre_commit_hook_definition() -> None:
     hook = _hook()
     assert hook["id"] == "protocol-checks"
-    assert hook["entry"] == "protocol-checks validate"
+    assert hook["entry"] == "protocol-checks validate --"
     assert hook["language"] == "python"
     assert hook["files"] == r"\.json$"
     assert hook["pass_filenames"] is True

@@ -6,8 +6,8 @@ import json
 import subprocess
 
 import pytest
-
 from casefactory import CLI, clean_treatment_case
+
 from protocol_checks.case import CaseFile
 from protocol_checks.identifiers import id_problem, identifiers, name_problem
 from protocol_checks.protocol import load_protocol
@@ -53,3 +53,15 @@ def test_new_refuses_an_identifying_case_id() -> None:
     ok = subprocess.run([*CLI, "new", "--case-id", "CASE-0077"], capture_output=True,
                         text=True, check=False)
     assert ok.returncode == 0 and json.loads(ok.stdout)["case_id"] == "CASE-0077"
+
+
+def test_identifying_file_name_is_flagged_by_the_command(tmp_path) -> None:
+    case = json.dumps(clean_treatment_case())
+    (tmp_path / "smith_john_1970.json").write_text(case, encoding="utf-8")
+    (tmp_path / "CASE-0042.json").write_text(case, encoding="utf-8")
+    done = subprocess.run([*CLI, "validate", "--format", "json", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr  # a warning: exit 0 at the default --fail-on
+    by_name = {r["file"].rsplit("/", 1)[-1]: r for r in json.loads(done.stdout)["results"]}
+    assert [f["rule"] for f in by_name["smith_john_1970.json"]["findings"]] == ["PRIV-002"]
+    assert by_name["CASE-0042.json"]["findings"] == []

@@ -1,108 +1,203 @@
 """A result cache for repeated runs over a caseload (``--cache DIR``).
 
 A nightly run over tens of thousands of case files mostly sees files that have not changed. The
-cache maps a hash of a file's bytes to the result it gave, under a fingerprint of everything that
-could change that result (the version, the checklists, the rule and model code, the handbook
-link base and the size limit), so a change to any of them starts a fresh cache. It stores rule
-IDs, messages, JSON paths and line numbers only: never a file name or a value from a file.
+cache maps a hash of a file's bytes to the findings it gave, in a cache file named by a
+fingerprint of everything else those findings depend on (the version, every module of the
+package, the checklists, the size limit, Python and the parser's versions); runs under other
+fingerprints keep their own files beside it. It stores the day, rule IDs, messages, JSON paths and
+line numbers only: never a file name or a value from a file.
+
+Nothing read back is trusted: each entry is sealed with a key kept in the cache folder (so a
+hand-edited or transplanted entry is dropped), and checked against the rule registry (the rule
+exists and applies at the stage, the severity and message are its own); links are rebuilt from
+the rule. An entry that does not fit is simply checked again. Where the folder may be is decided
+by :mod:`protocol_checks.cache_store`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import date
+from inspect import isfunction
 from pathlib import Path
+from types import CodeType, FunctionType, ModuleType
 
 from protocol_checks import __version__
-from protocol_checks.findings import FileResult, Finding, InputProblem, Severity
+from protocol_checks.cache_store import CacheError, CacheFolder
+from protocol_checks.case import Stage
+from protocol_checks.findings import FileResult, Finding, Severity
+from protocol_checks.protocol import Protocol, checklist_dir, load_protocol
 
-_PREFIX = "results-"
-_CODE = ("case.py", "loader.py", "locate.py", "validate.py", "findings.py", "protocol.py")
+_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STAGES = frozenset(s.value for s in Stage)
+_CLOCK = frozenset({"today", "now", "utcnow"})
+_NOT_RESULTS = frozenset({"cli", "commands", "caseload", "reporters", "progress", "output",
+                          "sphinxext", "cache", "cache_store"})
+"""Modules that present results (a report's timestamp, ``new``'s dates) rather than make them."""
+_SETTLING = ("DATA-003", "as_of")
+"""The one rule and variant known to read the clock ('as_of' is in the future). Such a finding
+may disappear as days pass, but its absence stays true; so only results with it are day-bound."""
 
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def fingerprint(handbook_url: str, max_bytes: int) -> str:
-    """A short hash of everything a cached result depends on."""
-    from protocol_checks.protocol import checklist_dir
+def fingerprint(max_bytes: int, package: Path | None = None) -> str:
+    """A short hash of everything a cached result depends on, but the day (kept per entry).
 
-    package = Path(__file__).resolve().parent
+    Every ``.py`` file of the package is hashed, not a list of them, so a new module cannot
+    escape; the handbook URL is not included, as links are rebuilt from the rule on reading.
+    """
+    import pydantic_core
+    import yaml
+
+    package = package or Path(__file__).resolve().parent
     h = hashlib.blake2b(digest_size=12)
-    h.update(f"{__version__}\0{handbook_url}\0{max_bytes}\0".encode())
-    files = [*sorted(checklist_dir().glob("*.yaml")), *sorted((package / "rules").glob("*.py")),
-             *(package / name for name in _CODE)]
-    for path in files:
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(f"{__version__}\0{max_bytes}\0{sys.version}\0{pydantic_core.__version__}\0"
+             f"{yaml.__version__}\0".encode())
+    sources = sorted(package.rglob("*.py"))
+    for path in [*sources, *sorted(checklist_dir().glob("*.yaml"))]:
+        name = path.relative_to(package).as_posix() if path.is_relative_to(package) else path.name
+        h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def _encode(result: FileResult) -> list:
-    return [
-        result.stage,
-        [[f.rule_id, f.severity.value, f.message, list(f.path), f.url, f.line, f.waived]
-         for f in result.findings],
-        [[p.message, p.line, p.column, p.path] for p in result.problems],
-    ]
+def _reads_clock(code: CodeType) -> bool:
+    return bool(_CLOCK.intersection(code.co_names)) or any(
+        isinstance(c, CodeType) and _reads_clock(c) for c in code.co_consts)
 
 
-def _decode(name: str, entry: list) -> FileResult:
-    stage, findings, problems = entry
-    return FileResult(
-        name,
-        findings=[Finding(r, Severity(s), m, tuple(p), u, line, w)
-                  for r, s, m, p, u, line, w in findings],
-        problems=[InputProblem(*p) for p in problems],
-        stage=stage,
-    )
+def _functions(module: ModuleType) -> Iterator[FunctionType]:
+    """The functions and methods defined in a module."""
+    for obj in vars(module).values():
+        if getattr(obj, "__module__", None) != module.__name__:
+            continue
+        members = vars(obj).values() if isinstance(obj, type) else (obj,)
+        for member in members:
+            member = member.fget if isinstance(member, property) else member
+            member = getattr(member, "__func__", member)  # staticmethod, classmethod
+            if isfunction(member):
+                yield member
+
+
+def rules_clock() -> tuple[date, bool]:
+    """Today as the rules see it (through their module's ``date``), and whether DATA-003's check
+    is the only function reading the clock in the modules results come from. When it is not (a
+    new date-dependent rule), every entry is kept for its day only, until it is understood here."""
+    from protocol_checks.rules import REGISTRY
+
+    readers = {f for n, m in sorted(sys.modules.items())
+               if n.startswith("protocol_checks.") and n.split(".")[1] not in _NOT_RESULTS
+               for f in _functions(m) if _reads_clock(f.__code__)}
+    settling = REGISTRY.get(_SETTLING[0])
+    clocks = [c for f in sorted(readers, key=lambda f: f.__qualname__)
+              if isinstance(c := f.__globals__.get("date"), type) and issubclass(c, date)]
+    return (clocks[0] if clocks else date).today(), (
+        settling is not None and readers == {settling.check})
 
 
 class ResultCache:
-    """Results by content hash; read once at start, written once at the end (atomically)."""
+    """Results by content hash; read once at start, merged into the folder at the end."""
 
-    def __init__(self, folder: str | os.PathLike[str], key: str):
-        self.folder = Path(folder)
-        self.path = self.folder / f"{_PREFIX}{key}.json"
-        self.entries: dict[str, list] = {}
-        self.added = 0
-        with contextlib.suppress(OSError, ValueError):
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                self.entries = loaded
+    def __init__(self, folder: str | os.PathLike[str], inputs: Iterable[str] = (), *,
+                 max_bytes: int, handbook_url: str = "", today: date | None = None) -> None:
+        from protocol_checks.validate import RULES_PAGE, handbook_base
+
+        self.store = CacheFolder(folder, inputs)
+        self.fingerprint = fingerprint(max_bytes)
+        self.name = f"results-{self.fingerprint}.json"
+        self.links = handbook_base(handbook_url) + RULES_PAGE + "#"
+        day, self.settles = rules_clock()
+        self.day = (today or day).isoformat()
+        self.entries = self.store.read_entries(self.name)
+        self.new: dict[str, str] = {}
+        self._protocol: Protocol | None = None
+
+    def _seal(self, key: str, text: str) -> str:
+        data = f"{self.fingerprint}\0{key}\0{text}".encode()
+        return hashlib.blake2b(data, digest_size=16, key=self.store.key).hexdigest()
+
+    def _sealed(self, key: str, entry: str) -> str | None:
+        """The entry's text if its seal is this folder's for this file hash, else None."""
+        seal, _, text = entry.partition(":")
+        return text if seal == self._seal(key, text) else None
 
     def get(self, name: str, key: str) -> FileResult | None:
+        """The cached result for a file with this hash, or None: absent, or not trusted."""
         entry = self.entries.get(key)
-        if entry is None:
+        text = self._sealed(key, entry) if entry is not None else None
+        if text is None:
             return None
         try:
-            return _decode(name, entry)
-        except (TypeError, ValueError):
+            return self._decode(name, json.loads(text))
+        except (TypeError, ValueError, KeyError):
             return None  # a damaged entry is simply checked again
 
-    def put(self, key: str, result: FileResult) -> None:
-        if key not in self.entries:
-            self.entries[key] = _encode(result)
-            self.added += 1
+    def _decode(self, name: str, entry: list) -> FileResult | None:
+        day, stage, rows = entry
+        if not isinstance(day, str) or day > self.day or stage not in _STAGES:
+            return None  # made on a later day than today (the clock went back), or damaged
+        if day != self.day and not self.settles:
+            return None
+        protocol = self._protocol = self._protocol or load_protocol()
+        at = Stage(stage)
+        findings = []
+        for rule_id, severity, message, path, line, waived in rows:
+            rule = protocol.rules[rule_id]  # KeyError: not a rule of this protocol
+            messages = rule.messages()
+            if (severity != rule.severity.value or message not in messages
+                    or not rule.applies_at(at) or not _fits(path, line, waived)
+                    or (waived and rule.severity is Severity.error)):
+                return None
+            if day != self.day and rule.id == _SETTLING[0] and message == rule.variants.get(
+                    _SETTLING[1]):
+                return None  # 'as_of' was in the future on an earlier day; it may not be today
+            findings.append(Finding(rule.id, rule.severity, messages[messages.index(message)],
+                                    tuple(path), self.links + rule.anchor, line, waived))
+        return FileResult(name, findings=findings, stage=at.value)
 
-    def save(self) -> None:
-        """Write the cache and remove caches made under other fingerprints."""
-        if not self.added:
+    def put(self, key: str, result: FileResult) -> None:
+        """Keep a fresh result; unreadable files are not kept (their messages are not fixed
+        sentences a rule owns, so they could not be checked on reading)."""
+        if result.problems or result.stage is None or key in self.new:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".results.", suffix=".part")
+        text = json.dumps([self.day, result.stage, [
+            [f.rule_id, f.severity.value, f.message, list(f.path), f.line, f.waived]
+            for f in result.findings]], separators=(",", ":"))
+        self.new[key] = f"{self._seal(key, text)}:{text}"
+
+    def save(self) -> str | None:
+        """Merge this run's new results into the cache file, under the folder's lock (so
+        concurrent runs keep each other's), and prune the tool's own old files. Returns a
+        warning instead of raising: a cache not saved costs the next run time, not this one."""
+        if not self.new:
+            return None
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.entries, handle, separators=(",", ":"))
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        for old in self.folder.glob(f"{_PREFIX}*.json"):
-            if old != self.path:
-                with contextlib.suppress(OSError):
-                    old.unlink()
+            with self.store.locked():
+                merged = {k: v for k, v in self.store.read_entries(self.name).items()
+                          if self._sealed(k, v) is not None}
+                merged.update(self.new)
+                self.store.write_entries(self.name, merged)
+                self.store.prune(keep=self.name)
+        except CacheError as exc:
+            return f"the results were not cached: {exc}"
+        except OSError as exc:
+            return f"the results were not cached: cannot write to {self.store.path}: " \
+                   f"{exc.strerror or type(exc).__name__}"
+        self.new.clear()
+        return None
+
+
+def _fits(path: object, line: object, waived: object) -> bool:
+    """A JSON path of field names and indexes, a line number or none, and a flag: nothing else."""
+    return (isinstance(path, list)
+            and all((type(p) is int and p >= 0) or (isinstance(p, str) and _PART.fullmatch(p))
+                    for p in path)
+            and (line is None or (type(line) is int and line >= 1))
+            and type(waived) is bool)

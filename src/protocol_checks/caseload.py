@@ -23,11 +23,15 @@ from typing import TextIO
 
 from protocol_checks import __version__
 from protocol_checks.case import Stage
+from protocol_checks.caseload_items import LEAD as ITEMS_LEAD
+from protocol_checks.caseload_items import ItemCounts, item_section
 from protocol_checks.findings import FileResult
+from protocol_checks.names import display_name, safe_link_base
 from protocol_checks.protocol import Protocol, load_protocol
 from protocol_checks.reporters.base import Summary
 
 RULES_PAGE = "reference/rules.html"
+CHECKLISTS_PAGE = "checklists/index.html"
 """The rule catalogue's page in the handbook, relative to its root (as in validate.py)."""
 
 TOP_CASES = 50
@@ -52,8 +56,9 @@ def _n(value: int) -> str:
 
 
 def _file(name: str) -> str:
-    """A file name, escaped, with line-break opportunities after each folder separator."""
-    return "/<wbr>".join(_e(part) for part in name.split("/"))
+    """A file name as the text format shows it (undecodable bytes as ``\\xe9``, controls as
+    visible escapes), HTML-escaped, with line-break opportunities after each folder separator."""
+    return "/<wbr>".join(_e(part) for part in display_name(name).split("/"))
 
 
 def _scroll(label: str) -> str:
@@ -122,6 +127,7 @@ class Caseload:
     stages: dict[str, _StageRow] = field(default_factory=dict)
     top: list[_Ranked] = field(default_factory=list)
     unreadable: list[_Unreadable] = field(default_factory=list)
+    items: ItemCounts = field(default_factory=ItemCounts)
     limit: int = TOP_CASES
 
     def add(self, result: FileResult) -> None:
@@ -133,6 +139,7 @@ class Caseload:
                     result.name, first.message, first.line, first.column, first.path,
                     len(result.problems) - 1))
             return
+        self.items.add(result.items)
         counts = Counter(f.severity.value for f in result.findings if not f.waived)
         waived = sum(1 for f in result.findings if f.waived)
         rules = sorted({f.rule_id for f in result.findings if not f.waived})
@@ -470,9 +477,12 @@ def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime) -> str
         '<nav aria-label="Sections"><ul><li><a href="#totals-h">Totals</a></li>'
         '<li><a href="#rules-h">By rule</a></li><li><a href="#stages-h">By stage</a></li>'
         '<li><a href="#first-h">Needing action first</a></li>'
+        '<li><a href="#items-h">Checklist items</a></li>'
         '<li><a href="#unreadable-h">Unreadable files</a></li></ul></nav></header>',
         '<main id="main">',
         _totals(s), _by_rule(c, protocol, protocol_base(base_url)), _by_stage(c), _first_cases(c),
+        item_section(c.items, protocol, f"{protocol_base(base_url)}{CHECKLISTS_PAGE}",
+                     _section_head("items", "Checklist items", ITEMS_LEAD)),
         _unreadable(c),
         "</main><footer><p>This report holds no content from the case files: only file names, "
         "rule IDs, severities, stages, counts and positions. Protocol version "
@@ -482,5 +492,10 @@ def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime) -> str
 
 
 def protocol_base(base_url: str) -> str:
-    """The handbook base as given (already normalised by the command), ending in ``/`` if set."""
+    """The handbook base as given (already normalised by the command), ending in ``/`` if set.
+
+    The command refuses unsafe bases; this writer also drops one (links become relative) so a
+    ``javascript:`` base can never become a live link, whoever calls it."""
+    if not safe_link_base(base_url):
+        return ""
     return base_url if not base_url or base_url.endswith("/") else base_url + "/"

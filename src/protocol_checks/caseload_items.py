@@ -23,19 +23,22 @@ class ItemCounts:
         self.counts: dict[str, Counter[ItemStatus]] = {}
         self.cases = 0
 
-    def add(self, statuses: tuple[tuple[str, ItemStatus], ...]) -> None:
+    def add(self, statuses: tuple[tuple[str, str], ...]) -> None:
         if not statuses:
             return
         self.cases += 1
         for item_id, status in statuses:
-            self.counts.setdefault(item_id, Counter())[status] += 1
+            self.counts.setdefault(item_id, Counter())[ItemStatus(status)] += 1
 
 
-def item_section(counts: ItemCounts, protocol: Protocol, checklists_page: str) -> str:
-    """An HTML section with one table row per item, grouped by checklist."""
-    head = ('<section id="items"><h2>Checklist items</h2><p class="lead">How many readable '
-            'cases have each item in each status. <em>No record yet</em> means the item is due '
-            'but what it needs is not recorded; it counts as not met.</p>')
+LEAD = ("How many readable cases have each checklist item in each status. 'No record yet' "
+        "means the item is due but what it needs is not recorded; it counts as not met, like "
+        "'awaiting attestation'.")
+
+
+def item_section(counts: ItemCounts, protocol: Protocol, checklists_page: str,
+                 head: str) -> str:
+    """An HTML section (opened by ``head``) with one row per item, grouped by checklist."""
     if not counts.cases:
         return head + "<p>No readable case files.</p></section>"
     header = "".join(f'<th scope="col">{html.escape(s.value)}</th>' for s in COLUMNS)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import io
 import json
 import os
 import sys
@@ -94,10 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("checklist", help="print a checklist, optionally marked for a case",
                        description="Print a checklist. Given a case file, mark each item met, "
-                       "not met, awaiting attestation, not yet due or not applicable. Without a "
-                       "NAME, list the checklists.")
+                       "not met, no record yet, awaiting attestation, not yet due or not "
+                       "applicable; met only when the rules ran and found what the item needs "
+                       "recorded. Exit 1 when an item is not met, has no record yet or awaits "
+                       "attestation. Without a NAME, list the checklists.")
     c.add_argument("name", nargs="?", metavar="NAME")
     c.add_argument("case", nargs="?", metavar="CASE")
+    c.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text (default) or json: each item's status, failing rules and reason")
 
     n = sub.add_parser("new", help="print a blank case file valid at referral",
                        description="Print a new case file, valid at the referral stage.")
@@ -108,13 +114,53 @@ def build_parser() -> argparse.ArgumentParser:
 DEBUG_ENV = "PROTOCOL_CHECKS_DEBUG"
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands for standard output when the shell closed it (``>&-``): writing fails with a
+    reason the command reports, where Python would otherwise have ``sys.stdout`` be None."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _guard_standard_streams() -> None:
+    """Closed standard streams (``2>&-``) get the null device under their numbers, so no file
+    opened later takes fd 1 or 2 and receives stray writes; a closed stderr then swallows
+    messages (they have nowhere to go, and must never fall back to stdout, the report stream),
+    and a closed stdout makes writing the report fail cleanly."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdin is None:
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+
+
+def print_error(line: str) -> None:
+    """One line on standard error, never on stdout; lost, not raised, if stderr is broken."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(line, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _guard_standard_streams()
     args = build_parser().parse_args(argv)
     # Third-party pydantic plugins (observability hooks) would see every case file validated;
     # the command loads none. It also spares a scan of every installed package's metadata, a
     # large share of start-up in a well-stocked environment.
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    from protocol_checks.output import OutputClash
+    from protocol_checks.names import UnsafeHandbookURL
+    from protocol_checks.output import OutputClash, terminate_cleanly
 
     # File names that are not valid UTF-8 are shown with escapes rather than crashing output.
     for stream in (sys.stdout, sys.stderr):
@@ -123,25 +169,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from protocol_checks import commands
 
-        return commands.dispatch(args)
+        with terminate_cleanly():  # SIGTERM unwinds, so partial report files are removed
+            return commands.dispatch(args)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): the output is incomplete
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        _silence_stdout()
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    except OutputClash as exc:
-        print(f"protocol-checks: {exc}", file=sys.stderr)
+    except (OutputClash, UnsafeHandbookURL) as exc:
+        print_error(f"protocol-checks: {exc}")
         return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"protocol-checks: cannot write output: {exc.strerror}", file=sys.stderr)
+        print_error(f"protocol-checks: cannot write output: {exc.strerror or type(exc).__name__}")
         return EXIT_BAD_INPUT
     except Exception as exc:  # a defect: say so briefly, never dump a traceback on users
         if os.environ.get(DEBUG_ENV):
             raise
-        print(f"protocol-checks: internal error ({type(exc).__name__}); please report it. "
-              f"Set {DEBUG_ENV}=1 for details.", file=sys.stderr)
+        print_error(f"protocol-checks: internal error ({type(exc).__name__}); please report it. "
+                    f"Set {DEBUG_ENV}=1 for details.")
         return EXIT_BAD_INPUT
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at the null device, so flushing what is still buffered at exit cannot fail
+    again and print Python's "Exception ignored" notice on stderr."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def print_json(obj: object, out: TextIO) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+from collections.abc import Iterator
 from datetime import date
 
 from protocol_checks import PROTOCOL_VERSION
 from protocol_checks.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, print_json
-from protocol_checks.findings import InputProblem, Severity
+from protocol_checks.findings import FileResult, InputProblem, Severity
+from protocol_checks.identifiers import id_problem
 from protocol_checks.output import opened
 
 
@@ -39,7 +42,6 @@ def _exit_status(summary, fail_on: Severity) -> int:
 def validate(args: argparse.Namespace) -> int:
     from protocol_checks.progress import Progress
     from protocol_checks.reporters import Summary, reporter_class
-    from protocol_checks.validate import run
 
     settings = _settings(args)
     summary = Summary()
@@ -49,48 +51,63 @@ def validate(args: argparse.Namespace) -> int:
         reporter = reporter_class(args.format)(out, verbose=args.verbose,
                                           handbook_url=settings.handbook_url)
         reporter.start()
-        for result in run(args.paths, settings, jobs=args.jobs):
-            if cache is not None and result.digest is not None:
-                cache.put(result.digest, result)
+        for result in _checked(args, settings, cache):
             summary.add(result)
             reporter.file(result)
             progress.tick(summary.files)
         progress.done()
         reporter.finish(summary)
-    if cache is not None:
-        cache.save()
+    _save_cache(cache)
     return _exit_status(summary, Severity(args.fail_on))
+
+
+def _checked(args: argparse.Namespace, settings, cache) -> Iterator[FileResult]:
+    """Every input's result, storing fresh ones in the cache (shared by validate and report);
+    file names that look identifying get PRIV-002's finding here, after the cache, because
+    the cache is keyed by content and a name is not content."""
+    from protocol_checks.validate import name_findings, run
+
+    for result in run(args.paths, settings, jobs=args.jobs):
+        if cache is not None and result.digest is not None:
+            cache.put(result.digest, result)
+        yield name_findings(result, settings.handbook_url)
 
 
 def _open_cache(args: argparse.Namespace, settings):
     """The result cache named by --cache, installed for this run (None without the option)."""
     if not getattr(args, "cache", None):
         return None
-    from protocol_checks.cache import ResultCache, fingerprint
+    from protocol_checks.cache import ResultCache
     from protocol_checks.validate import use_cache
 
-    cache = ResultCache(args.cache, fingerprint(settings.handbook_url, settings.max_bytes))
+    # A folder that is not safe to use raises CacheError (an OutputClash): exit 2, a message.
+    cache = ResultCache(args.cache, args.paths, max_bytes=settings.max_bytes,
+                        handbook_url=settings.handbook_url)
     use_cache(cache)
     return cache
 
 
+def _save_cache(cache) -> None:
+    """Store the run's new results and uninstall the cache. A cache that cannot be saved costs
+    the next run time, not this run its result: a warning, and the exit status stands."""
+    if cache is None:
+        return
+    from protocol_checks.validate import use_cache
+
+    use_cache(None)
+    warning = cache.save()
+    if warning:
+        print(f"protocol-checks: warning: {warning}", file=sys.stderr)
+
+
 def report(args: argparse.Namespace) -> int:
     from protocol_checks.caseload import write_report
-    from protocol_checks.validate import run
 
-    settings = _settings(args)
+    settings = dataclasses.replace(_settings(args), item_statuses=True)
     cache = _open_cache(args, settings)
-
-    def results():
-        for result in run(args.paths, settings, jobs=args.jobs):
-            if cache is not None and result.digest is not None:
-                cache.put(result.digest, result)
-            yield result
-
     with opened(args.output, args.paths) as out:
-        summary = write_report(results(), out, settings.handbook_url)
-    if cache is not None:
-        cache.save()
+        summary = write_report(_checked(args, settings, cache), out, settings.handbook_url)
+    _save_cache(cache)
     print(f"wrote {args.output}: {summary.files} files, {summary.count('error')} errors, "
           f"{summary.count('warning')} warnings, {summary.unreadable} unreadable",
           file=sys.stderr)
@@ -174,25 +191,45 @@ def checklist(args: argparse.Namespace) -> int:
             f"input is larger than the limit of {MAX_BYTES:,} bytes")])
     else:
         loaded = load(args.case)
+    from protocol_checks.names import display_name  # a file name may hold control characters
+
+    shown = display_name("<stdin>" if args.case == "-" else args.case)
     if loaded.case is None:
-        name = "<stdin>" if args.case == "-" else args.case
         for p in loaded.problems:
             where = "".join(f":{n}" for n in (p.line, p.column) if n)
             at = f" (at {p.path})" if p.path else ""
-            print(f"{name}{where}: INPUT {p.message}{at}", file=sys.stderr)
+            print(f"{shown}{where}: INPUT {p.message}{at}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"{chosen.title} ({chosen.id}); due by the {chosen.stage.value} stage")
     try:
         findings = check_case(loaded.case, protocol)
     except Exception:  # the same guard as validate: a rule defect must not crash the command
-        print(f"{args.case}: INPUT internal error while applying the rules; please report it",
+        print(f"{shown}: INPUT internal error while applying the rules; please report it",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    results = mark(chosen, loaded.case, findings)
+    results = mark(chosen, loaded.case, findings, protocol)
+    if args.format == "json":
+        print_json({"checklist": chosen.id, "stage": loaded.case.effective_stage.value,
+                    "items": [_item_json(r) for r in results]}, sys.stdout)
+        return _checklist_status(results)
+    print(f"{chosen.title} ({chosen.id}); due by the {chosen.stage.value} stage")
     for r in results:
         extra = f" <- {', '.join(r.failing_rules)}" if r.failing_rules else ""
-        print(f"  {MARKS[r.status]} {r.item.id:<6} {r.status.value:<21} {r.item.text}{extra}")
-    return EXIT_FINDINGS if any(r.status.value == "not met" for r in results) else EXIT_OK
+        why = f" ({r.reason})" if r.reason and not r.failing_rules else ""
+        print(f"  {MARKS[r.status]} {r.item.id:<6} {r.status.value:<21} {r.item.text}{extra}{why}")
+    return _checklist_status(results)
+
+
+def _checklist_status(results) -> int:
+    return EXIT_FINDINGS if any(r.status.counts_as_not_met for r in results) else EXIT_OK
+
+
+def _item_json(result) -> dict:
+    """One item's status as data: IDs, fixed reasons and field names, never case values."""
+    return {"item": result.item.id, "status": result.status.value,
+            "counts_as_not_met": result.status.counts_as_not_met,
+            "failing_rules": list(result.failing_rules), "reason": result.reason,
+            "rules": [{"rule": v.rule_id, "verdict": v.verdict.value, "reason": v.reason,
+                       "missing": list(v.missing)} for v in result.verdicts]}
 
 
 def new(args: argparse.Namespace) -> int:
@@ -213,6 +250,10 @@ def new(args: argparse.Namespace) -> int:
     except ValidationError:
         print("protocol-checks: --case-id must look like CASE-0001 (capitals, hyphen, digits)",
               file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if id_problem(args.case_id) is not None:
+        print("protocol-checks: --case-id looks like an NHS number or a name; choose a "
+              "pseudonymous code such as CASE-0001", file=sys.stderr)
         return EXIT_BAD_INPUT
     print_json(blank, sys.stdout)
     return EXIT_OK

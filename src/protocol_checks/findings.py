@@ -77,6 +77,7 @@ class FileResult:
     problems: list[InputProblem] = field(default_factory=list)
     stage: str | None = None
     digest: str | None = None  # set when freshly checked under a cache, so the parent stores it
+    items: tuple[tuple[str, str], ...] = ()  # (item ID, status), when the run asked for them
 
     @property
     def unreadable(self) -> bool:

@@ -127,18 +127,34 @@ class _Malformed(Exception):
     pass
 
 
+@dataclass(slots=True)
+class _Members:
+    """What one container has revealed so far, and where reading it resumes.
+
+    Kept per container (keyed by where its value starts) so that each container is read at most
+    once, however many paths are asked about and in whatever order: locating K problems costs
+    one pass over the document, not K.
+    """
+
+    keys: dict[str | int, tuple[int, int]] = field(default_factory=dict)
+    resume: int = 0
+    pending: int | None = None  # an object's last key's value, found but not yet skipped
+    done: bool = False
+
+
 class PathLines:
     """Lines of JSON paths in a well-formed document, walking only the values on each path.
 
     A finding deep in a long list costs one C-level skip per earlier element instead of a
-    Python step per token; positions found are remembered, so sibling findings resume where the
-    last one stopped. Should the text prove malformed, it falls back to a full :func:`scan`.
+    Python step per token. Every key and element passed is remembered, so no part of the text
+    is read twice. Should the text prove malformed, it falls back to a full :func:`scan`.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._found: dict[Path, tuple[int, int]] = {(): (0, self._skip(0))}
-        self._last_index: dict[Path, tuple[int, int]] = {}
+        self._members: dict[int, _Members] = {}
+        self._newlines: list[int] | None = None
         self._fallback: Located | None = None
 
     def line_of(self, path: Path) -> int | None:
@@ -150,7 +166,9 @@ class PathLines:
         except (_Malformed, StopIteration, ValueError, RecursionError, IndexError):
             self._fallback = scan(self.text)
             return self._fallback.line_of(path)
-        return self.text.count("\n", 0, offset) + 1
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
+        return bisect.bisect_left(self._newlines, offset) + 1
 
     def _offset(self, path: Path) -> int:
         depth = len(path)
@@ -158,7 +176,7 @@ class PathLines:
             depth -= 1
         mark, value = self._found[path[:depth]]
         for end in range(depth + 1, len(path) + 1):
-            child = self._child(path[:end - 1], value, path[end - 1])
+            child = self._child(value, path[end - 1])
             if child is None:
                 return mark
             self._found[path[:end]] = child
@@ -168,45 +186,64 @@ class PathLines:
     def _skip(self, pos: int) -> int:
         return _WHITESPACE.match(self.text, pos).end()  # type: ignore[union-attr]
 
-    def _child(self, parent: Path, pos: int, step: str | int) -> tuple[int, int] | None:
+    def _child(self, pos: int, step: str | int) -> tuple[int, int] | None:
         """(where the step's line is, where its value starts), or None if it is absent."""
-        text = self.text
+        opener = self.text[pos:pos + 1]
         if isinstance(step, int):
-            if text[pos:pos + 1] != "[" or step < 0:
-                return None
-            index, at = self._last_index.get(parent, (0, self._skip(pos + 1)))
-            if index > step:
-                index, at = 0, self._skip(pos + 1)
-            if text[at:at + 1] == "]":
-                return None
-            while index < step:
-                at = self._skip(_SCAN_ONCE(text, at)[1])
-                if text[at:at + 1] != ",":
-                    return None
-                at = self._skip(at + 1)
-                index += 1
-            self._last_index[parent] = (index, at)
-            return at, at
-        if text[pos:pos + 1] != "{":
-            return None
-        at = self._skip(pos + 1)
-        if text[at:at + 1] == "}":
-            return None
+            return self._element(pos, step) if opener == "[" and step >= 0 else None
+        return self._member(pos, step) if opener == "{" else None
+
+    def _opened(self, pos: int, closer: str) -> _Members:
+        members = self._members.get(pos)
+        if members is None:
+            at = self._skip(pos + 1)
+            members = self._members[pos] = _Members(resume=at, done=self.text[at:at + 1] == closer)
+        return members
+
+    def _element(self, pos: int, index: int) -> tuple[int, int] | None:
+        """Element ``index`` of the list at ``pos``, reading on from the last element seen."""
+        text, members = self.text, self._opened(pos, "]")
+        starts = members.keys
+        if not starts and not members.done:
+            starts[0] = (members.resume, members.resume)
+        while index not in starts and not members.done:
+            at = self._skip(_SCAN_ONCE(text, starts[len(starts) - 1][1])[1])
+            if text[at:at + 1] != ",":
+                members.done = True
+                break
+            at = self._skip(at + 1)
+            starts[len(starts)] = (at, at)
+        return starts.get(index)
+
+    def _member(self, pos: int, key: str) -> tuple[int, int] | None:
+        """The first member ``key`` of the object at ``pos``, reading on from the last key seen."""
+        text, members = self.text, self._opened(pos, "}")
+        keys = members.keys
+        if key in keys:
+            return keys[key]
         while True:
+            if members.pending is not None:
+                at = self._skip(_SCAN_ONCE(text, members.pending)[1])
+                members.pending = None
+                if text[at:at + 1] != ",":
+                    members.done = True
+                members.resume = self._skip(at + 1)
+            if members.done:
+                return None
+            at = members.resume
             if text[at:at + 1] != '"':
                 raise _Malformed
             key_at = at
-            key, at = _SCAN_ONCE(text, at)
+            name, at = _SCAN_ONCE(text, at)
             at = self._skip(at)
             if text[at:at + 1] != ":":
                 raise _Malformed
             at = self._skip(at + 1)
-            if key == step:
-                return key_at, at
-            at = self._skip(_SCAN_ONCE(text, at)[1])
-            if text[at:at + 1] != ",":
-                return None
-            at = self._skip(at + 1)
+            members.pending = at
+            if name not in keys:  # a repeated key keeps its first place, as in scan()
+                keys[name] = (key_at, at)
+                if name == key:
+                    return key_at, at
 
 
 def find_bare_token(text: str, wanted: Callable[[str], bool]) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ bad input (bad input becomes an :class:`InputProblem` on the file's result).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import sys
@@ -15,9 +16,11 @@ from typing import TYPE_CHECKING
 
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
+from protocol_checks.identifiers import name_problem
 from protocol_checks.loader import MAX_BYTES, Loaded, parse, read_bytes
 from protocol_checks.locate import PathLines
 from protocol_checks.protocol import Protocol, load_protocol
+from protocol_checks.status import all_statuses
 
 if TYPE_CHECKING:
     from protocol_checks.cache import ResultCache
@@ -30,8 +33,18 @@ STDIN = "-"
 
 
 def handbook_base(explicit: str | None = None) -> str:
-    """The handbook's base URL: the option, else the environment, else relative links."""
+    """The handbook's base URL: the option, else the environment, else relative links.
+
+    Only http(s), file and relative bases are accepted: every report turns the base into links,
+    and a ``javascript:`` one would be live in a reader's browser. The URL is not repeated in
+    the error (it may hold anything).
+    """
+    from protocol_checks.names import UnsafeHandbookURL, safe_link_base
+
     base = explicit if explicit is not None else os.environ.get(URL_ENV, "")
+    if base and not safe_link_base(base):
+        raise UnsafeHandbookURL(f"--handbook-url (or ${URL_ENV}) must be an http(s) or file URL, "
+                                "or a relative path, without spaces or control characters")
     return base if not base or base.endswith("/") else base + "/"
 
 
@@ -39,6 +52,8 @@ def handbook_base(explicit: str | None = None) -> str:
 class Settings:
     handbook_url: str = ""
     max_bytes: int = MAX_BYTES
+    item_statuses: bool = False
+    """Also mark every checklist item for each case (the caseload report counts them)."""
 
 
 def rule_url(base: str, rule_id: str, protocol: Protocol | None = None) -> str:
@@ -52,8 +67,8 @@ def check_case(case: CaseFile, protocol: Protocol, base: str = "") -> list[Findi
     for w in case.waivers:
         waivers.setdefault(w.rule, []).append(w.path)
     findings = []
-    for rule in protocol.rules_at(case.effective_stage):
-        for breach in rule.check(case):  # most rules find nothing: that path stays short
+    for rule, check in protocol.rules_at(case.effective_stage):
+        for breach in check(case):  # most rules find nothing: that path stays short
             scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
             path = breach.path
             findings.append(Finding(
@@ -71,12 +86,16 @@ def _covered(where: str, scopes: list[str | None]) -> bool:
                for scope in scopes)
 
 
-def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str) -> FileResult:
-    """Findings located to lines (only when there are findings), or the input's problems."""
+def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str,
+               items: bool = False) -> FileResult:
+    """Findings located to lines (only when there are findings), or the input's problems;
+    with ``items``, each checklist item's status as well."""
     if loaded.case is None:
         return FileResult(name, problems=loaded.problems)
     try:
         findings = check_case(loaded.case, protocol, base)
+        statuses = tuple((item_id, status.value) for item_id, status in
+                         all_statuses(loaded.case, findings, protocol)) if items else ()
     except Exception:  # a defect in a rule must not crash a whole caseload run
         return FileResult(name, problems=[InputProblem(
             "internal error while applying the rules to this file; please report it "
@@ -89,14 +108,27 @@ def result_for(name: str, loaded: Loaded, protocol: Protocol, base: str) -> File
             for f in findings
         ]
         findings.sort(key=lambda f: (f.line or 0, f.rule_id, f.json_path))
-    return FileResult(name, findings=findings, stage=loaded.case.stage.value)
+    return FileResult(name, findings=findings, stage=loaded.case.stage.value, items=statuses)
+
+
+def name_findings(result: FileResult, base: str = "") -> FileResult:
+    """``result`` with PRIV-002's finding added when the file's name looks like it holds an
+    NHS number or a name (the name is not in the finding: the file's own line names it)."""
+    kind = name_problem(result.name) if not result.unreadable else None
+    if kind is None:
+        return result
+    rule = load_protocol().rules["PRIV-002"]
+    finding = Finding(rule.id, rule.severity, rule.variants[f"file_name_{kind}"], (),
+                      f"{base}{RULES_PAGE}#{rule.anchor}")
+    return dataclasses.replace(result, findings=[finding, *result.findings])
 
 
 def check_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
     if len(data) > settings.max_bytes:
         return FileResult(name, problems=[InputProblem(
             f"input is larger than the limit of {settings.max_bytes:,} bytes (see --max-bytes)")])
-    return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+    return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url),
+                      settings.item_statuses)
 
 
 def check_path(name: str, settings: Settings) -> FileResult:
@@ -108,15 +140,17 @@ def check_path(name: str, settings: Settings) -> FileResult:
     if problem is not None:
         return FileResult(name, problems=[problem])
     assert data is not None
+    base = handbook_base(settings.handbook_url)
     if _CACHE is None:
-        return result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+        return result_for(name, parse(data), load_protocol(), base, settings.item_statuses)
     from protocol_checks.cache import digest
 
     key = digest(data)
-    cached = _CACHE.get(name, key)
+    # The cache holds findings, not item statuses: a run that needs statuses checks afresh.
+    cached = None if settings.item_statuses else _CACHE.get(name, key)
     if cached is not None:
         return cached
-    result = result_for(name, parse(data), load_protocol(), handbook_base(settings.handbook_url))
+    result = result_for(name, parse(data), load_protocol(), base, settings.item_statuses)
     result.digest = key
     return result
 
@@ -133,20 +167,33 @@ def use_cache(cache: ResultCache | None) -> None:
 
 def expand(paths: Iterable[str]) -> Iterator[str | FileResult]:
     """Files to check, in a stable order: folders are walked for ``*.json``; symlinked folders
-    are not followed (no loops). A folder with no JSON yields a problem, not silence."""
+    are not followed (no loops). A folder with no JSON yields a problem, not silence; so does
+    every folder that cannot be read, by name, since its cases would otherwise pass unchecked."""
     for path in paths:
-        if path != STDIN and os.path.isdir(path):
-            found = False
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.endswith(".json"):
-                        found = True
-                        yield os.path.join(root, name)
-            if not found:
-                yield FileResult(path, problems=[InputProblem("folder holds no .json files")])
-        else:
+        if path == STDIN or not os.path.isdir(path):
             yield path
+            continue
+        found = failed = False
+        errors: list[OSError] = []
+        # The walk reports a folder it cannot list through ``onerror`` while moving on to the
+        # next; the trailing None collects any reported after the last folder it yields.
+        for step in itertools.chain(os.walk(path, onerror=errors.append), [None]):
+            for exc in errors:
+                failed = True
+                reason = (os.strerror(exc.errno) if exc.errno else "") or "unknown error"
+                yield FileResult(exc.filename or path, problems=[InputProblem(
+                    f"cannot read folder: {reason}; the files in it were not checked")])
+            errors.clear()
+            if step is None:
+                break
+            root, dirs, files = step
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(".json"):
+                    found = True
+                    yield os.path.join(root, name)
+        if not found and not failed:
+            yield FileResult(path, problems=[InputProblem("folder holds no .json files")])
 
 
 def _check_item(item: str | FileResult, settings: Settings) -> FileResult:

@@ -1,12 +1,15 @@
 """GitHub Actions workflow commands: annotations on the files, within GitHub's limits.
 
 GitHub shows at most 10 error and 10 warning annotations per step (50 per job), so the rest are
-counted in a closing notice rather than lost silently.
+counted in a closing notice rather than lost silently. File names go into the ``file`` property
+with GitHub's own escaping (the runner decodes it back, so the annotation finds the file), after
+:func:`~protocol_checks.names.os_name` turns undecodable bytes into ``\\xe9``.
 """
 
 from __future__ import annotations
 
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.names import os_name
 from protocol_checks.reporters.base import Reporter, Summary
 
 LIMIT_PER_LEVEL = 10
@@ -38,11 +41,12 @@ class GithubReporter(Reporter):
         self.out.write(f"::{level} {props}::{_escape_data(message)}\n")
 
     def file(self, result: FileResult) -> None:
+        name = os_name(result.name)
         for p in result.problems:
-            self._emit("error", result.name, p.line, "unreadable case file", p.located_message)
+            self._emit("error", name, p.line, "unreadable case file", p.located_message)
         for f in result.findings:
             if not f.waived:
-                self._emit(_LEVEL[f.severity], result.name, f.line, f.rule_id,
+                self._emit(_LEVEL[f.severity], name, f.line, f.rule_id,
                            f"{f.message} {f.url}")
 
     def finish(self, summary: Summary) -> None:

@@ -1,4 +1,10 @@
-"""JSON: one document, streamed file by file. Its shape is documented and stable (version 1)."""
+"""JSON: one document, streamed file by file. Its shape is documented and stable (version 1).
+
+``file`` is the name as the OS gives it (:func:`~protocol_checks.names.os_name`): bytes that are not
+UTF-8 appear as ``\\xe9`` rather than as a lone surrogate, which strict JSON parsers refuse. A
+``[`` after ``##`` is written ``\\u005b`` (the same string once parsed), so no line of the
+document can be read by the GitHub Actions runner as a ``##[command]``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import json
 
 from protocol_checks import __version__
 from protocol_checks.findings import FileResult
+from protocol_checks.names import os_name
 from protocol_checks.reporters.base import Reporter, Summary
 
 FORMAT_VERSION = 1
@@ -13,7 +20,7 @@ FORMAT_VERSION = 1
 
 def result_dict(result: FileResult) -> dict:
     return {
-        "file": result.name,
+        "file": os_name(result.name),
         "status": "unreadable" if result.problems else ("findings" if result.findings else "ok"),
         "stage": result.stage,
         "problems": [
@@ -37,7 +44,8 @@ class JsonReporter(Reporter):
         self._first = True
 
     def file(self, result: FileResult) -> None:
-        self.out.write(("\n" if self._first else ",\n") + json.dumps(result_dict(result)))
+        text = json.dumps(result_dict(result)).replace("##[", "##\\u005b")
+        self.out.write(("\n" if self._first else ",\n") + text)
         self._first = False
 
     def finish(self, summary: Summary) -> None:

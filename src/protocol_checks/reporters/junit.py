@@ -1,11 +1,25 @@
-"""JUnit XML for CI dashboards: one test case per file, one failure per finding or problem."""
+"""JUnit XML for CI dashboards: one test case per file, one failure per finding or problem.
+
+File names are shown as in the text format (:func:`~protocol_checks.names.display_name`), so
+they hold no control characters, and every string passes :func:`~protocol_checks.names.xml_text`
+before escaping: whatever the name, the document stays well-formed XML 1.0.
+"""
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.names import display_name, xml_text
 from protocol_checks.reporters.base import Reporter, Summary
+
+
+def _attr(text: str) -> str:
+    return quoteattr(xml_text(text))
+
+
+def _text(text: str) -> str:
+    return escape(xml_text(text))
 
 
 class JunitReporter(Reporter):
@@ -17,22 +31,22 @@ class JunitReporter(Reporter):
         self._errors = 0
 
     def file(self, result: FileResult) -> None:
-        name = quoteattr(result.name)
+        shown = display_name(result.name)
         body = []
         for p in result.problems:
             self._errors += 1
             where = f" line {p.line}" if p.line else ""
-            body.append(f'<error type="input" message={quoteattr(p.located_message)}>'
-                        f"{escape(result.name + where)}</error>")
+            body.append(f'<error type="input" message={_attr(p.located_message)}>'
+                        f"{_text(shown + where)}</error>")
         failing = [f for f in result.findings if not f.waived and f.severity is not Severity.advice]
         if failing:
             self._failures += 1
             text = "\n".join(
-                f"{result.name}:{f.line or ''}: {f.severity.value.upper()} {f.rule_id} "
+                f"{shown}:{f.line or ''}: {f.severity.value.upper()} {f.rule_id} "
                 f"{f.message} <{f.url}>" for f in failing)
-            body.append(f'<failure type="protocol" message={quoteattr(f"{len(failing)} finding(s)")}>'
-                        f"{escape(text)}</failure>")
-        self._cases.append(f'  <testcase classname="protocol-checks" name={name}>'
+            body.append(f'<failure type="protocol" message={_attr(f"{len(failing)} finding(s)")}>'
+                        f"{_text(text)}</failure>")
+        self._cases.append(f'  <testcase classname="protocol-checks" name={_attr(shown)}>'
                            + "".join(body) + "</testcase>")
 
     def finish(self, summary: Summary) -> None:

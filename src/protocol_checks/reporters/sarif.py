@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import PurePath
 from urllib.parse import quote
 
 from protocol_checks import __version__
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.names import name_bytes
 from protocol_checks.reporters.base import Reporter, Summary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -20,7 +20,7 @@ def artifact_uri(name: str) -> str:
     if name == "<stdin>":
         return "stdin"
     path = PurePath(name)
-    encoded = quote(os.fsencode(path.as_posix()))  # raw bytes, so any file name is a valid URI
+    encoded = quote(name_bytes(path.as_posix()))  # raw bytes, so any file name is a valid URI
     return f"file://{encoded}" if path.is_absolute() else encoded
 
 

@@ -1,15 +1,19 @@
 """Plain text: one line per finding, ``file:line: SEVERITY RULE-ID message (at $.path)  <url>``.
 
-The JSON path matters because a missing field's line is that of its nearest parent.
+The JSON path matters because a missing field's line is that of its nearest parent. File names
+are shown through :func:`~protocol_checks.names.display_name`, so a hostile name cannot add a
+line, move the cursor or start a GitHub workflow command.
 """
 
 from __future__ import annotations
 
 from protocol_checks.findings import FileResult
+from protocol_checks.names import display_name
 from protocol_checks.reporters.base import Reporter, Summary
 
 
 def _where(name: str, line: int | None, column: int | None = None) -> str:
+    """``name:line:column``; ``name`` is already shown through ``display_name``."""
     out = name
     if line is not None:
         out += f":{line}"
@@ -20,16 +24,17 @@ def _where(name: str, line: int | None, column: int | None = None) -> str:
 
 class TextReporter(Reporter):
     def file(self, result: FileResult) -> None:
+        name = display_name(result.name)
         for p in result.problems:
             at = f" (at {p.path})" if p.path else ""
-            self.out.write(f"{_where(result.name, p.line, p.column)}: INPUT {p.message}{at}\n")
+            self.out.write(f"{_where(name, p.line, p.column)}: INPUT {p.message}{at}\n")
         for f in result.findings:
             label = f"WAIVED {f.severity.value.upper()}" if f.waived else f.severity.value.upper()
             url = f"  <{f.url}>" if f.url else ""
-            self.out.write(f"{_where(result.name, f.line)}: {label} {f.rule_id} {f.message} "
+            self.out.write(f"{_where(name, f.line)}: {label} {f.rule_id} {f.message} "
                            f"(at {f.json_path}){url}\n")
         if self.verbose and not result.problems and not result.findings:
-            self.out.write(f"{result.name}: ok\n")
+            self.out.write(f"{name}: ok\n")
 
     def finish(self, summary: Summary) -> None:
         s = summary.as_dict()

@@ -11,8 +11,8 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 
 from protocol_checks.protocol import Condition, Item
-from protocol_checks.status import LEGEND, MARKS
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
+from protocol_checks.status import LEGEND, MARKS
 
 STAGE_WORDS = {
     "referral": "from referral",

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import functools
 import json
+import uuid
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.config import Config
 
 from protocol_checks.findings import FileResult
 from protocol_checks.rules import Rule
-from protocol_checks.sphinxext.common import ProtocolDirective, warn
+from protocol_checks.sphinxext.common import ProtocolDirective, table, warn, xref
 from protocol_checks.validate import Settings, check_path
 
 
@@ -27,10 +29,20 @@ def examples_root(app: Sphinx) -> Path:
 
 
 def relative_example(app: Sphinx, path: Path) -> str:
+    return _relative(Path(app.confdir), path)
+
+
+def _relative(confdir: Path, path: Path) -> str:
     try:
-        return str(path.relative_to(Path(app.confdir).resolve()))
+        return str(path.relative_to(confdir.resolve()))
     except ValueError:
         return path.name
+
+
+def _record_confdir(app: Sphinx, config: Config) -> None:
+    """Directives need the configuration folder (example paths are relative to it), and
+    ``env.app`` is deprecated from Sphinx 9: keep it on the config, which they can reach."""
+    config.protocol_confdir = str(app.confdir)
 
 
 @functools.cache
@@ -66,51 +78,107 @@ def passing_example(app: Sphinx, rule: Rule) -> Path | None:
     return None
 
 
-def _summary_lines(data: dict) -> list[str]:
-    plan = data.get("treatment_plan") or {}
-    facts = [f"- **Stage:** {data.get('stage', 'unknown').replace('_', ' ')}"]
+def _field(obj: object, key: str) -> object:
+    """``obj[key]`` if ``obj`` is an object, else None: an example may be invalid on purpose."""
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def _items(obj: object) -> list:
+    return obj if isinstance(obj, list) else []
+
+
+def _shown(value: object, default: str = "?") -> str:
+    return default if value is None else str(value)
+
+
+def _words(value: object, default: str = "?") -> str:
+    return _shown(value, default).replace("_", " ")
+
+
+def _summary_facts(data: object) -> list[tuple[str, str]]:
+    """The case at a glance, as (label, text) pairs; the texts come from the example file, so
+    they are only ever shown as plain text nodes, never parsed as markup."""
+    plan = _field(data, "treatment_plan")
+    facts = [("Stage", _words(_field(data, "stage"), "unknown"))]
     if plan:
-        facts.append(f"- **Treatment:** {plan.get('modality', '?')}, {plan.get('format', '?')}, "
-                     f"{plan.get('session_frequency', '?')}, from {plan.get('starts_on', '?')} "
-                     f"to {plan.get('planned_end_on', '?')}")
-    if data.get("medication"):
-        facts.append("- **Antilibidinal medication:** recorded")
-    sessions = data.get("sessions", [])
-    counts = {kind: sum(1 for s in sessions if s.get("attendance") == kind)
+        how = ", ".join(_shown(_field(plan, k)) for k in ("modality", "format", "session_frequency"))
+        facts.append(("Treatment", f"{how}, from {_shown(_field(plan, 'starts_on'))} to "
+                                   f"{_shown(_field(plan, 'planned_end_on'))}"))
+    if _field(data, "medication"):
+        facts.append(("Antilibidinal medication", "recorded"))
+    sessions = _items(_field(data, "sessions"))
+    counts = {kind: sum(1 for s in sessions if _field(s, "attendance") == kind)
               for kind in ("attended", "missed", "cancelled_by_service")}
-    facts.append(f"- **Sessions:** {counts['attended']} attended, {counts['missed']} missed, "
-                 f"{counts['cancelled_by_service']} cancelled by the service; planned breaks: "
-                 f"{len(data.get('planned_breaks', []))}; interim reports: "
-                 f"{len(data.get('interim_reports', []))}")
-    end = data.get("end_of_treatment")
+    facts.append(("Sessions", f"{counts['attended']} attended, {counts['missed']} missed, "
+                  f"{counts['cancelled_by_service']} cancelled by the service; planned breaks: "
+                  f"{len(_items(_field(data, 'planned_breaks')))}; interim reports: "
+                  f"{len(_items(_field(data, 'interim_reports')))}"))
+    end = _field(data, "end_of_treatment")
     if end:
-        contact = "arranged" if end.get("long_term_contact") else "not arranged"
-        facts.append(f"- **Formal treatment ended:** {end.get('ended_on', '?')} "
-                     f"({str(end.get('reason', '?')).replace('_', ' ')}); long-term contact "
-                     f"{contact}")
-    if data.get("closure"):
-        facts.append(f"- **Closed:** {data['closure'].get('closed_on', '?')}")
+        contact = "arranged" if _field(end, "long_term_contact") else "not arranged"
+        facts.append(("Formal treatment ended", f"{_shown(_field(end, 'ended_on'))} "
+                      f"({_words(_field(end, 'reason'))}); long-term contact {contact}"))
+    if _field(data, "closure"):
+        facts.append(("Closed", _shown(_field(_field(data, "closure"), "closed_on"))))
     return facts
 
 
-def findings_markdown(result: FileResult) -> str:
-    """The validator's output for one case, as a MyST table with rule links."""
+def _bullets(items: list[list[nodes.Node]]) -> nodes.bullet_list:
+    out = nodes.bullet_list()
+    for content in items:
+        out += nodes.list_item("", nodes.paragraph("", "", *content))
+    return out
+
+
+def summary_nodes(text: str) -> list[nodes.Node]:
+    """The trainer's facts about an example, built as nodes (text from the file stays text)."""
+    try:
+        facts = _summary_facts(json.loads(text))
+    except ValueError:
+        return [_bullets([[nodes.Text("This file is not valid JSON (that is the point of the "
+                                      "example).")]])]
+    return [_bullets([[nodes.strong(text=f"{label}:"), nodes.Text(f" {value}")]
+                      for label, value in facts])]
+
+
+def findings_nodes(result: FileResult) -> list[nodes.Node]:
+    """The validator's output for one case: a table with rule links, built as nodes."""
     if result.problems:
-        return "\n".join(f"- Input problem: {p.message}" for p in result.problems)
+        return [_bullets([[nodes.Text(f"Input problem: {p.message}")] for p in result.problems])]
     if not result.findings:
-        return "The validator reports **no findings**: every rule due at this stage is met."
-    rows = ["```{list-table}", ":header-rows: 1", ":class: findings-table", "",
-            "* - Line", "  - Severity", "  - Rule", "  - Message"]
-    for f in result.findings:
-        severity = f"{f.severity.value} (waived)" if f.waived else f.severity.value
-        rows += [f"* - {f.line or ''}", f"  - {severity}", f"  - {{rule}}`{f.rule_id}`",
-                 f"  - {f.message}"]
-    rows.append("```")
-    return "\n".join(rows)
+        return [nodes.paragraph("", "", nodes.Text("The validator reports "),
+                                nodes.strong(text="no findings"),
+                                nodes.Text(": every rule due at this stage is met."))]
+    rows = [([str(f.line or ""), f"{f.severity.value} (waived)" if f.waived else f.severity.value,
+              [xref("rule", f.rule_id)], f.message], []) for f in result.findings]
+    return [table(["Line", "Severity", "Rule", "Message"], rows, [8, 14, 14, 64],
+                  classes=["findings-table"])]
+
+
+def _language(text: str) -> str:
+    """``json`` for highlighting, or plain text for a file broken on purpose (highlighting it
+    would warn, and a strict build would fail)."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return "text"
+    return "json"
+
+
+def colon_fence(content: str, minimum: int) -> int:
+    """A colon-fence length longer than any colon run opening a line of ``content``, so the
+    author's narrative can never close the fence that holds it."""
+    runs = [len(line) - len(line.lstrip(":")) for line in content.splitlines()]
+    return max([minimum, *(r + 1 for r in runs)])
 
 
 class WorkedExampleDirective(ProtocolDirective):
-    """Show a case file with its validator findings, computed at build time."""
+    """Show a case file with its validator findings, computed at build time.
+
+    Only the author's narrative and title are parsed as MyST. Everything that comes from the
+    example file (the file itself, the facts drawn from it, the findings) is built as docutils
+    nodes and put into placeholders, so no value in an example can become markup or raw HTML.
+    """
 
     required_arguments = 1  # path to the case, relative to the configuration directory
     has_content = True  # the trainer's narrative summary
@@ -122,7 +190,8 @@ class WorkedExampleDirective(ProtocolDirective):
     }
 
     def run(self) -> list[nodes.Node]:
-        path = (Path(self.env.app.confdir) / self.arguments[0]).resolve()
+        confdir = Path(self.config.protocol_confdir)
+        path = (confdir / self.arguments[0]).resolve()
         if not path.is_file():
             warn(f"worked example not found: {self.arguments[0]}", "examples", self.get_location())
             return []
@@ -131,33 +200,46 @@ class WorkedExampleDirective(ProtocolDirective):
         self.depend_on_rule_modules()
         text = path.read_text(encoding="utf-8")
         result = example_result(path)
-        try:
-            facts = _summary_lines(json.loads(text))
-        except ValueError:
-            facts = ["- This file is not valid JSON (that is the point of the example)."]
+        file_part = [nodes.literal_block(text, text, language=_language(text)),
+                     nodes.paragraph("", "", nodes.emphasis(text="File:"), nodes.Text(" "),
+                                     nodes.literal(text=_relative(confdir, path)))]
+        slots = {f"protocolexampleslot{uuid.uuid4().hex}": part for part in (
+            summary_nodes(text), file_part, findings_nodes(result))}
+        facts, case_file, findings = slots  # the placeholders, in order
         narrative = "\n".join(self.content) if self.content else ""
-        findings = findings_markdown(result)
         if "exercise" in self.options:
             findings = (":::{dropdown} Show the answer\n:class-container: exercise-answer\n\n"
                         f"{findings}\n:::")
-        fence = "`" * 4
+        item = colon_fence(narrative, 5)
+        outer, inner = ":" * (item + 1), ":" * item
         source = "\n".join([
-            "::::::{tab-set}",
-            f":::::{{tab-item}} {self.options.get('title', 'The case')}",
-            narrative, "", *facts, ":::::",
-            ":::::{tab-item} Case file",
-            f"{fence}json", text.rstrip("\n"), fence,
-            f"*File:* `{relative_example(self.env.app, path)}`", ":::::",
-            ":::::{tab-item} Validator findings",
-            findings, "", "*Produced by the validator when this page was built.*", ":::::",
-            "::::::",
+            f"{outer}{{tab-set}}",
+            f"{inner}{{tab-item}} {self.options.get('title', 'The case')}",
+            narrative, "", facts, inner,
+            f"{inner}{{tab-item}} Case file", case_file, inner,
+            f"{inner}{{tab-item}} Validator findings",
+            findings, "", "*Produced by the validator when this page was built.*", inner,
+            outer,
         ])
         box = nodes.container(classes=["worked-example"])
         self.set_source_info(box)
         box.extend(self.parse_text_to_nodes(source))
+        self._fill(box, slots)
         return [box]
+
+    def _fill(self, box: nodes.Element, slots: dict[str, list[nodes.Node]]) -> None:
+        """Replace each placeholder paragraph with its nodes; warn if the narrative hid one."""
+        for para in list(box.findall(nodes.paragraph)):
+            part = slots.pop(para.astext(), None)
+            if part is not None:
+                para.replace_self(part)
+        if slots:
+            warn("worked example: the narrative broke the tab layout", "examples",
+                 self.get_location())
 
 
 def setup_examples(app: Sphinx) -> None:
     app.add_config_value("protocol_examples_dir", "examples/cases", "env", types=[str])
+    app.add_config_value("protocol_confdir", "", "", types=[str])  # set by _record_confdir
+    app.connect("config-inited", _record_confdir)
     app.add_directive("worked-example", WorkedExampleDirective)
