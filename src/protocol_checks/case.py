@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from protocol_checks import PROTOCOL_VERSION
 
 SCHEMA_ID = "https://protocol-checks.invalid/schema/case-file.schema.json"
-SCHEMA_FILENAME = "case-file.schema.json"
 
 PseudonymousId = Annotated[
     str,

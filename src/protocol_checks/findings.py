@@ -82,14 +82,3 @@ class FileResult:
     @property
     def unreadable(self) -> bool:
         return bool(self.problems)
-
-    def counts(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in Severity}
-        counts["waived"] = 0
-        for f in self.findings:
-            counts["waived" if f.waived else f.severity.value] += 1
-        return counts
-
-    def worst(self) -> Severity | None:
-        active = [f.severity for f in self.findings if not f.waived]
-        return max(active, key=lambda s: s.rank) if active else None

@@ -117,7 +117,6 @@ class Protocol:
         self.checklists = sorted(checklists, key=lambda c: c.order)
         self.rules = {r.id: r for r in rules}
         self.items: dict[str, Item] = {}
-        self.checklist_of: dict[str, Checklist] = {}
         self.items_of_rule: dict[str, list[str]] = {r.id: [] for r in rules}
         problems: list[str] = []
         for checklist in self.checklists:
@@ -125,7 +124,6 @@ class Protocol:
                 if item.id in self.items:
                     problems.append(f"item {item.id} is defined twice")
                 self.items[item.id] = item
-                self.checklist_of[item.id] = checklist
                 if not item.source and not item.basis:
                     problems.append(f"item {item.id} cites no paragraph and gives no basis")
                 problems += [f"item {item.id} cites unknown paragraph {p}"

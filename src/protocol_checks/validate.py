@@ -56,11 +56,6 @@ class Settings:
     """Also mark every checklist item for each case (the caseload report counts them)."""
 
 
-def rule_url(base: str, rule_id: str, protocol: Protocol | None = None) -> str:
-    rule = (protocol or load_protocol()).rules[rule_id]
-    return f"{base}{RULES_PAGE}#{rule.anchor}"
-
-
 def check_case(case: CaseFile, protocol: Protocol, base: str = "") -> list[Finding]:
     """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet)."""
     waivers: dict[str, list[str | None]] = {}
