@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
 CLI = str(Path(sys.executable).with_name("protocol-checks"))
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOT = Path("/tmp/caseload-report.png")
 HANDBOOK = "https://handbook.example.org/protocol/"
 
 # Values planted in case files; none may appear in the report or on the terminal.
@@ -349,7 +348,8 @@ BROWSER_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--no-first-r
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
-def test_report_in_headless_chromium(built, validated) -> None:
+def test_report_in_headless_chromium(built, validated, tmp_path: Path) -> None:
+    screenshot = tmp_path / "caseload-report.png"  # kept by pytest for a look afterwards
     from playwright.sync_api import sync_playwright
 
     out, _ = built
@@ -382,14 +382,14 @@ def test_report_in_headless_chromium(built, validated) -> None:
                 assert chart.get_attribute("role") == "img"
                 assert chart.bounding_box()["width"] > 300
                 if javascript:
-                    page.screenshot(path=str(SCREENSHOT), full_page=True)
+                    page.screenshot(path=str(screenshot), full_page=True)
                     page.emulate_media(media="print")
                     assert page.locator('[data-total="files"]').is_visible()
                     assert not page.locator("nav").is_visible()
                 context.close()
         finally:
             browser.close()
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000
 
 
 def test_report_counts_item_statuses_including_no_record(tmp_path: Path) -> None:

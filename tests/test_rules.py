@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from protocol_checks.case import CaseFile, Modality, ReferralSource, Stage
+from protocol_checks.evidence import Verdict, judge
 from protocol_checks.findings import Finding, Severity
 from protocol_checks.protocol import load_protocol
 from protocol_checks.rules import Rule, all_rules
@@ -153,12 +154,24 @@ def test_rule_fires_on_its_failing_example(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=_rule_id)
 def test_rule_has_a_clean_case_where_it_applies_and_passes(rule: Rule) -> None:
+    # Beyond what EXERCISED asks, the rule must positively find what it needs (its verdict is
+    # "met", not "not applicable" or "no record"), so an omission from EXERCISED cannot make
+    # this pass on a case the rule never really judged.
     exercised = EXERCISED.get(rule.id, lambda _case: True)
     candidates = {name: case for name, case in CLEAN_CASES.items()
-                  if rule.applies_at(case.effective_stage) and exercised(case)}
+                  if rule.applies_at(case.effective_stage) and exercised(case)
+                  and _verdict(rule, case) is not Verdict.not_applicable}
     assert candidates, f"no clean case at a stage where {rule.id} applies exercises it"
-    passing = [name for name, case in candidates.items() if not list(rule.bind(load_protocol())(case))]
-    assert passing, f"{rule.id} fires on every clean case that exercises it: {sorted(candidates)}"
+    passing = [name for name, case in candidates.items()
+               if not list(rule.bind(load_protocol())(case))
+               and _verdict(rule, case) is Verdict.met]
+    assert passing, f"{rule.id} is met on no clean case that exercises it: {sorted(candidates)}"
+
+
+def _verdict(rule: Rule, case: CaseFile) -> Verdict:
+    own = [f for f in findings(case) if f.rule_id == rule.id]
+    return judge(rule, case, any(not f.waived for f in own), any(f.waived for f in own),
+                 load_protocol()).verdict
 
 
 # ---------------------------------------------------------------- (c) fixed messages
