@@ -310,6 +310,94 @@ def run_cjs(schema: Path, files: list[str], budget: float) -> CjsResult:
                      f"the --cjs-budget of {budget:.0f} s.")
 
 
+@dataclass(frozen=True)
+class Measurements:
+    """Every figure one run produced. Building and printing the table depend on nothing else, so
+    they can be checked without running anything. ``None``: not measured (the ``bench`` extra
+    is missing)."""
+
+    seed: int
+    gen: Generated
+    ours: Run               # validate, default --jobs auto
+    ours1: Run              # validate --jobs 1
+    cold: Run               # validate --cache, filling the cache
+    warm: Run               # validate --cache, unchanged files
+    floor: Run | None       # read + orjson
+    cjs: CjsResult | None   # check-jsonschema
+    version_ms: float       # protocol-checks --version, median
+    one_ms: float           # one-file validate, median
+    compiled: bool          # the package was byte-compiled before the start-up timings
+    load_before: float      # 1-minute load average before and after the run
+    load_after: float
+
+
+def _say(text: str) -> None:
+    """Progress goes to stderr, so that stdout holds only the report (``--markdown > perf.md``)."""
+    print(text, file=sys.stderr, flush=True)
+
+
+def _has_orjson() -> bool:
+    """Whether the ``bench`` extra is installed: (b) and (c) are run only with it."""
+    try:
+        import orjson  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _validate_runs(folder: Path, cache_dir: Path) -> tuple[Run, Run, Run, Run]:
+    """(a): validate with the default --jobs, with --jobs 1, then with --cache cold and warm, in
+    that order (the warm run reads the cache the cold one filled)."""
+    cmd = [CLI, "validate", str(folder), "--format", "json", "-o", os.devnull, "--no-progress"]
+    ours = measured(cmd)
+    _say("  validate --jobs 1 ...")
+    ours1 = measured([*cmd, "--jobs", "1"])
+    _say("  validate --cache (filling, then a warm re-run: the nightly case) ...")
+    cold = measured([*cmd, "--cache", str(cache_dir)])
+    warm = measured([*cmd, "--cache", str(cache_dir)])
+    return ours, ours1, cold, warm
+
+
+def _floor_run(folder: Path) -> Run:
+    """(b): the least any validator must do (read and parse every file), as the yardstick."""
+    _say("  floor (read + orjson) ...")
+    return measured([sys.executable, "-c", _FLOOR, str(folder)])
+
+
+def _cjs_run(schema: Path, files: list[str], budget: float) -> CjsResult:
+    """(c): check-jsonschema with the schema we export, so that both check the same schema."""
+    _say("  check-jsonschema ...")
+    subprocess.run([CLI, "schema", "-o", str(schema)], check=True)
+    return run_cjs(schema, files, budget)
+
+
+def measure(args: argparse.Namespace) -> Measurements:
+    """Generate the caseload and take every measurement, (a) to (e), in one run; the temporary
+    folder (cases unless --dir, cache, schema) is removed even if a measurement fails."""
+    has_orjson = _has_orjson()
+    load_before = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="protocol-checks-bench-"))
+    folder = args.dir or work / "cases"
+    try:
+        _say(f"generating {args.files:,} case files in {folder} ...")
+        gen = generate(folder, args.files, args.seed)
+        files = all_files(folder)
+        compiled = _precompile()
+        _say(f"  done in {gen.seconds:.1f} s; timing validate (default: --jobs auto) ...")
+        ours, ours1, cold, warm = _validate_runs(folder, work / "cache")
+        floor = _floor_run(folder) if has_orjson else None
+        cjs = _cjs_run(work / "schema.json", files, args.cjs_budget) if CJS and has_orjson else None
+        _say("  start-up times ...")
+        version_ms = median_ms([CLI, "--version"])
+        one_ms = median_ms([CLI, "validate", str(gen.sample_valid), "--no-progress"])
+    finally:
+        if not args.dir:
+            shutil.rmtree(work, ignore_errors=True)
+    return Measurements(seed=args.seed, gen=gen, ours=ours, ours1=ours1, cold=cold, warm=warm,
+                        floor=floor, cjs=cjs, version_ms=version_ms, one_ms=one_ms,
+                        compiled=compiled, load_before=load_before, load_after=os.getloadavg()[0])
+
+
 # ---------------------------------------------------------------------------------------------
 # Reporting
 
@@ -330,7 +418,133 @@ def table(rows: list[tuple[str, str, str, str]], markdown: bool) -> str:
                       *(fmt.format(*row) for row in rows)])
 
 
-def main(argv: list[str] | None = None) -> int:
+Row = tuple[str, str, str, str]
+"""One line of the table: measure, result, target, status."""
+
+
+def _validate_result(run: Run, n: int) -> str:
+    """The same figures for each --jobs setting of (a), so that the two rows compare at a glance."""
+    return (f"{run.wall:.2f} s ({n / run.wall:,.0f} files/s, {run.wall / n * 1000:.3f} ms/file; "
+            f"{run.cpu:.1f} s CPU; exit {run.rc})")
+
+
+def _run_rows(m: Measurements) -> list[Row]:
+    """What was checked (the caseload's mix) and (a), the wall time of validate."""
+    gen, n = m.gen, m.gen.files
+    workers = f"{available_cpus()} workers" if n >= PARALLEL_FROM else "one process"
+    return [
+        ("Files generated", f"{n:,} ({gen.valid:,} valid, {gen.schema_invalid:,} schema-invalid, "
+         f"{gen.rule_breaking:,} breaking a rule) in {gen.seconds:.1f} s", "", ""),
+        (f"(a) validate, default --jobs auto ({workers})", _validate_result(m.ours, n), "", ""),
+        ("(a) validate --jobs 1", _validate_result(m.ours1, n), "", ""),
+    ]
+
+
+def _floor_rows(m: Measurements) -> list[Row]:
+    """(b), with our times as multiples of it, and the --cache runs of (a), whose target is set
+    against the floor: without orjson none of these rows can be judged, so one says why."""
+    floor, n = m.floor, m.gen.files
+    if floor is None:
+        return [("(b) floor: read + orjson", f"skipped: orjson missing ({INSTALL_HINT})", "", "n/a")]
+    ratio, warm_ratio = m.ours.wall / floor.wall, m.warm.wall / floor.wall
+    return [
+        ("(b) floor: read + orjson", f"{floor.wall:.2f} s ({n / floor.wall:,.0f} files/s; "
+         f"{floor.cpu:.1f} s CPU)", "", ""),
+        ("ours / floor", f"{ratio:.1f}x",
+         f"<= {TARGETS['floor']}x at 100,000 files", _status(ratio <= TARGETS["floor"])),
+        ("ours / floor, --jobs 1", f"{m.ours1.wall / floor.wall:.1f}x", "", ""),
+        ("ours / floor, CPU time (--jobs 1)", f"{m.ours1.cpu / max(floor.cpu, 1e-9):.1f}x",
+         "(less sensitive to other load)", ""),
+        ("(a) validate --cache, first run", f"{m.cold.wall:.2f} s", "", ""),
+        ("(a) validate --cache, unchanged files", f"{m.warm.wall:.2f} s "
+         f"({n / m.warm.wall:,.0f} files/s; peak RSS {m.warm.maxrss_mb:.0f} MB)", "", ""),
+        ("ours / floor, warm cache", f"{warm_ratio:.1f}x",
+         f"<= {TARGETS['floor']}x at 100,000 files", _status(warm_ratio <= TARGETS["floor"])),
+    ]
+
+
+def _cjs_rows(m: Measurements) -> list[Row]:
+    """(c), as multiples of our times: the claim is to be that much faster than the usual tool."""
+    cjs, n = m.cjs, m.gen.files
+    if cjs is None or cjs.seconds is None:
+        return [("(c) check-jsonschema", f"skipped: not installed ({INSTALL_HINT})", "", "n/a")]
+    ratio = cjs.seconds / m.ours.wall
+    scaled = f"; scaled from {cjs.measured_files:,} files [1])" if cjs.note else ")"
+    return [
+        ("(c) check-jsonschema", f"{cjs.seconds:.1f} s ({n / cjs.seconds:,.0f} files/s; "
+         f"{cjs.cpu:.1f} s CPU" + scaled, "", ""),
+        ("check-jsonschema / ours", f"{ratio:.1f}x", f">= {TARGETS['cjs']:.0f}x",
+         _status(ratio >= TARGETS["cjs"])),
+        ("check-jsonschema / ours, --jobs 1", f"{cjs.seconds / m.ours1.wall:.1f}x", "", ""),
+        ("check-jsonschema / ours, CPU time (--jobs 1)",
+         f"{cjs.cpu / max(m.ours1.cpu, 1e-9):.1f}x", "(less sensitive to other load)", ""),
+    ]
+
+
+def _startup_and_memory_rows(m: Measurements) -> list[Row]:
+    """(d) and (e): what a user waits for on every call, and what a large caseload costs in RAM."""
+    return [
+        ("(d) protocol-checks --version", f"{m.version_ms:.0f} ms (median of 10)",
+         f"< {TARGETS['version_ms']:.0f} ms", _status(m.version_ms < TARGETS["version_ms"])),
+        ("(d) validate one file", f"{m.one_ms:.0f} ms (median of 10)",
+         f"< {TARGETS['one_ms']:.0f} ms", _status(m.one_ms < TARGETS["one_ms"])),
+        ("(e) peak RSS, validate --jobs 1", f"{m.ours1.maxrss_mb:.0f} MB",
+         f"< {TARGETS['rss_mb']:.0f} MB at 100,000 files",
+         _status(m.ours1.maxrss_mb < TARGETS["rss_mb"])),
+        ("(e) peak RSS, largest process (default)", f"{m.ours.maxrss_mb:.0f} MB", "", ""),
+    ]
+
+
+def _at_size(rows: list[Row], n: int) -> list[Row]:
+    """Some targets hold at 100,000 files; judged on fewer, their status says on how many."""
+    if n >= 100_000:
+        return rows
+    return [(label, result, target, status + (f" (at {n:,} files)" if "100,000" in target else ""))
+            for label, result, target, status in rows]
+
+
+def result_rows(m: Measurements) -> list[Row]:
+    """The whole table, in the order the module docstring lists the measures."""
+    rows = [*_run_rows(m), *_floor_rows(m), *_cjs_rows(m), *_startup_and_memory_rows(m)]
+    return _at_size(rows, m.gen.files)
+
+
+def _load_text(m: Measurements) -> str:
+    """The load average around the run: timings taken while other work competed say so."""
+    load = f"load average {m.load_before:.1f} before, {m.load_after:.1f} after"
+    if max(m.load_before, m.load_after) > (os.cpu_count() or 1):
+        load += f" (above {os.cpu_count()}, other work competed for the cores)"
+    return load
+
+
+def _header(m: Measurements, markdown: bool) -> str:
+    """Where the figures come from (command, machine, load), so that they can be reproduced."""
+    n, load = m.gen.files, _load_text(m)
+    python, machine = platform.python_version(), f"{platform.system()} {platform.machine()}"
+    if markdown:
+        return (f"Measured with `python bench/bench.py --files {n} --seed {m.seed}` on "
+                f"{os.cpu_count()} cores, Python {python}, {machine}; {load}.\n")
+    return (f"protocol-checks benchmark: {n:,} files, seed {m.seed}, {os.cpu_count()} cores, "
+            f"Python {python} on {machine}\ntemplates: {m.gen.source}; {load}\n")
+
+
+def report(m: Measurements, rows: list[Row], markdown: bool) -> None:
+    """Print the header, the table and the notes that qualify it on stdout (the report proper;
+    progress went to stderr)."""
+    print(_header(m, markdown))
+    print(table(rows, markdown))
+    if not m.compiled:
+        print("\nNote: the package could not be byte-compiled first; start-up includes compiling.")
+    if m.cjs is not None and m.cjs.note:
+        print(f"\n[1] {m.cjs.note}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The options, checked before anything is created, so that a mistake costs no time."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=100_000, help="case files to generate")
@@ -343,131 +557,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.files < 1:
         ap.error("--files must be at least 1")
-
-    def say(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
-    try:
-        import orjson  # noqa: F401
-        has_orjson = True
-    except ImportError:
-        has_orjson = False
-
-    load_before = os.getloadavg()[0]
-    work = Path(tempfile.mkdtemp(prefix="protocol-checks-bench-"))
-    folder = args.dir or work / "cases"
     if args.dir and args.dir.exists() and any(args.dir.iterdir()):
         ap.error(f"--dir {args.dir} is not empty")
-    try:
-        say(f"generating {args.files:,} case files in {folder} ...")
-        gen = generate(folder, args.files, args.seed)
-        files = all_files(folder)
-        compiled = _precompile()
-        say(f"  done in {gen.seconds:.1f} s; timing validate (default: --jobs auto) ...")
-        cmd = [CLI, "validate", str(folder), "--format", "json", "-o", os.devnull, "--no-progress"]
-        ours = measured(cmd)
-        say("  validate --jobs 1 ...")
-        ours1 = measured([*cmd, "--jobs", "1"])
-        say("  validate --cache (filling, then a warm re-run: the nightly case) ...")
-        cache_dir = work / "cache"
-        cold = measured([*cmd, "--cache", str(cache_dir)])
-        warm = measured([*cmd, "--cache", str(cache_dir)])
-        floor = None
-        if has_orjson:
-            say("  floor (read + orjson) ...")
-            floor = measured([sys.executable, "-c", _FLOOR, str(folder)])
-        cjs = None
-        if CJS and has_orjson:
-            say("  check-jsonschema ...")
-            schema = work / "schema.json"
-            subprocess.run([CLI, "schema", "-o", str(schema)], check=True)
-            cjs = run_cjs(schema, files, args.cjs_budget)
-        say("  start-up times ...")
-        version_ms = median_ms([CLI, "--version"])
-        one_ms = median_ms([CLI, "validate", str(gen.sample_valid), "--no-progress"])
-    finally:
-        if not args.dir:
-            shutil.rmtree(work, ignore_errors=True)
+    return args
 
-    load_after = os.getloadavg()[0]
-    load = (f"load average {load_before:.1f} before, {load_after:.1f} after "
-            f"(above {os.cpu_count()}, other work competed for the cores)"
-            if max(load_before, load_after) > (os.cpu_count() or 1) else
-            f"load average {load_before:.1f} before, {load_after:.1f} after")
-    n = gen.files
-    at_full = n >= 100_000
-    workers = f"{available_cpus()} workers" if n >= PARALLEL_FROM else "one process"
-    rows = [
-        ("Files generated", f"{n:,} ({gen.valid:,} valid, {gen.schema_invalid:,} schema-invalid, "
-         f"{gen.rule_breaking:,} breaking a rule) in {gen.seconds:.1f} s", "", ""),
-        (f"(a) validate, default --jobs auto ({workers})",
-         f"{ours.wall:.2f} s ({n / ours.wall:,.0f} files/s, {ours.wall / n * 1000:.3f} ms/file; "
-         f"{ours.cpu:.1f} s CPU; exit {ours.rc})", "", ""),
-        ("(a) validate --jobs 1", f"{ours1.wall:.2f} s ({n / ours1.wall:,.0f} files/s, "
-         f"{ours1.wall / n * 1000:.3f} ms/file; {ours1.cpu:.1f} s CPU; exit {ours1.rc})", "", ""),
-    ]
-    if floor is not None:
-        ratio = ours.wall / floor.wall
-        rows += [
-            ("(b) floor: read + orjson", f"{floor.wall:.2f} s ({n / floor.wall:,.0f} files/s; "
-             f"{floor.cpu:.1f} s CPU)", "", ""),
-            ("ours / floor", f"{ratio:.1f}x",
-             f"<= {TARGETS['floor']}x at 100,000 files", _status(ratio <= TARGETS["floor"])),
-            ("ours / floor, --jobs 1", f"{ours1.wall / floor.wall:.1f}x", "", ""),
-            ("ours / floor, CPU time (--jobs 1)", f"{ours1.cpu / max(floor.cpu, 1e-9):.1f}x",
-             "(less sensitive to other load)", ""),
-            ("(a) validate --cache, first run", f"{cold.wall:.2f} s", "", ""),
-            ("(a) validate --cache, unchanged files", f"{warm.wall:.2f} s "
-             f"({n / warm.wall:,.0f} files/s; peak RSS {warm.maxrss_mb:.0f} MB)", "", ""),
-            ("ours / floor, warm cache", f"{warm.wall / floor.wall:.1f}x",
-             f"<= {TARGETS['floor']}x at 100,000 files",
-             _status(warm.wall / floor.wall <= TARGETS["floor"])),
-        ]
-    else:
-        rows.append(("(b) floor: read + orjson", f"skipped: orjson missing ({INSTALL_HINT})", "",
-                     "n/a"))
-    if cjs is not None and cjs.seconds is not None:
-        ratio = cjs.seconds / ours.wall
-        rows += [
-            ("(c) check-jsonschema", f"{cjs.seconds:.1f} s ({n / cjs.seconds:,.0f} files/s; "
-             f"{cjs.cpu:.1f} s CPU"
-             + (f"; scaled from {cjs.measured_files:,} files [1])" if cjs.note else ")"), "", ""),
-            ("check-jsonschema / ours", f"{ratio:.1f}x", f">= {TARGETS['cjs']:.0f}x",
-             _status(ratio >= TARGETS["cjs"])),
-            ("check-jsonschema / ours, --jobs 1", f"{cjs.seconds / ours1.wall:.1f}x", "", ""),
-            ("check-jsonschema / ours, CPU time (--jobs 1)",
-             f"{cjs.cpu / max(ours1.cpu, 1e-9):.1f}x", "(less sensitive to other load)", ""),
-        ]
-    else:
-        rows.append(("(c) check-jsonschema", f"skipped: not installed ({INSTALL_HINT})", "",
-                     "n/a"))
-    rows += [
-        ("(d) protocol-checks --version", f"{version_ms:.0f} ms (median of 10)",
-         f"< {TARGETS['version_ms']:.0f} ms", _status(version_ms < TARGETS["version_ms"])),
-        ("(d) validate one file", f"{one_ms:.0f} ms (median of 10)",
-         f"< {TARGETS['one_ms']:.0f} ms", _status(one_ms < TARGETS["one_ms"])),
-        ("(e) peak RSS, validate --jobs 1", f"{ours1.maxrss_mb:.0f} MB",
-         f"< {TARGETS['rss_mb']:.0f} MB at 100,000 files",
-         _status(ours1.maxrss_mb < TARGETS["rss_mb"])),
-        ("(e) peak RSS, largest process (default)", f"{ours.maxrss_mb:.0f} MB", "", ""),
-    ]
-    if not at_full:
-        rows = [(m, r, t, s + (f" (at {n:,} files)" if "100,000" in t else ""))
-                for m, r, t, s in rows]
 
-    if args.markdown:
-        print(f"Measured with `python bench/bench.py --files {n} --seed {args.seed}` on "
-              f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"{platform.system()} {platform.machine()}; {load}.\n")
-    else:
-        print(f"protocol-checks benchmark: {n:,} files, seed {args.seed}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()} on {platform.system()} {platform.machine()}")
-        print(f"templates: {gen.source}; {load}\n")
-    print(table(rows, args.markdown))
-    if not compiled:
-        print("\nNote: the package could not be byte-compiled first; start-up includes compiling.")
-    if cjs is not None and cjs.note:
-        print(f"\n[1] {cjs.note}")
+def main(argv: list[str] | None = None) -> int:
+    """Measure, then report: the report is built from the measurements alone."""
+    args = parse_args(argv)
+    m = measure(args)
+    report(m, result_rows(m), args.markdown)
     return 0
 
 
