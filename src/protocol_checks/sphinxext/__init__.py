@@ -23,6 +23,7 @@ def setup(app: Sphinx) -> dict:
     from protocol_checks.sphinxext.doccontrol import setup_doccontrol
     from protocol_checks.sphinxext.examples import setup_examples
     from protocol_checks.sphinxext.traceability import setup_traceability
+    from protocol_checks.sphinxext.warnings_ import setup_warnings
     from protocol_checks.sphinxext.xref import setup_xref
 
     setup_xref(app)
@@ -33,4 +34,5 @@ def setup(app: Sphinx) -> dict:
     setup_doccontrol(app)
     setup_traceability(app)
     setup_examples(app)
+    setup_warnings(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,6 +17,7 @@ from protocol_checks.sphinxext.examples import (
     passing_example,
     relative_example,
 )
+from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
 STAGE_LABEL = {
     "referral": "referral",
@@ -54,7 +55,7 @@ class RuleCatalogueDirective(ProtocolDirective):
         prefix = self.arguments[0].upper() if self.arguments else None
         chosen = [r for r in protocol.rules.values() if prefix is None or r.chapter == prefix]
         if not chosen:
-            warn(f"no rules with prefix {prefix!r}", "catalogue", self.get_location())
+            warn(f"no rules with prefix {prefix!r}", ProtocolWarning.catalogue, self.get_location())
             return []
         self.depend_on_checklists()
         self.depend_on_rule_modules(r.id for r in chosen)
@@ -92,7 +93,8 @@ class RuleCatalogueDirective(ProtocolDirective):
         rows = []
         failing = failing_example(self.env.app, rule.id)
         if failing is None:
-            warn(f"rule {rule.id} has no failing example", "examples", self.get_location())
+            warn(f"rule {rule.id} has no failing example", ProtocolWarning.examples,
+                 self.get_location())
         else:
             self.env.note_dependency(str(failing))
             found = [f for f in example_findings(failing) if f.rule_id == rule.id]
@@ -121,7 +123,7 @@ class RuleSummaryDirective(ProtocolDirective):
         for rule_id in self.arguments[0].split():
             rule = protocol.rules.get(rule_id)
             if rule is None:
-                warn(f"unknown rule {rule_id!r}", "summary", self.get_location())
+                warn(f"unknown rule {rule_id!r}", ProtocolWarning.summary, self.get_location())
                 continue
             rows.append(([[xref("rule", rule.id)], rule.title, [_severity(rule)],
                           STAGE_LABEL[rule.stage.value]], []))

@@ -12,6 +12,7 @@ from sphinx.application import Sphinx
 
 from protocol_checks.protocol import Condition, Item
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
+from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 from protocol_checks.status import LEGEND, MARKS
 
 STAGE_WORDS = {
@@ -63,7 +64,7 @@ class ChecklistDirective(ProtocolDirective):
         checklist = protocol.checklist(name)
         self.depend_on_checklists()
         if checklist is None:
-            warn(f"unknown checklist {name!r}", "checklist", self.get_location())
+            warn(f"unknown checklist {name!r}", ProtocolWarning.checklist, self.get_location())
             return []
         signature = "no-signature" not in self.options
         std = self.env.domains.standard_domain

@@ -12,15 +12,17 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from protocol_checks.protocol import Protocol, checklist_dir, load_protocol
+from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
 LOGGER = logging.getLogger("protocol_checks")
 
 Cell = str | nodes.Node | Sequence[nodes.Node]
 
 
-def warn(message: str, subtype: str, location: object = None) -> None:
-    """Warnings carry a type and subtype so a reader can find (and, if needed, filter) them."""
-    LOGGER.warning(message, type="protocol", subtype=subtype, location=location)
+def warn(message: str, code: ProtocolWarning, location: object = None) -> None:
+    """Warnings carry a type and a code from the catalogue so a reader can find (and, if
+    needed, filter) them."""
+    LOGGER.warning(message, type="protocol", subtype=code.value, location=location)
 
 
 def xref(role: str, target: str, text: str | None = None) -> addnodes.pending_xref:

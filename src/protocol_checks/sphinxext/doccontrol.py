@@ -13,6 +13,7 @@ from sphinx.config import Config
 
 from protocol_checks import __version__
 from protocol_checks.sphinxext.common import ProtocolDirective, table, warn
+from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
 FIELDS = [
     ("title", "Title"),
@@ -39,7 +40,7 @@ class DocumentControlDirective(ProtocolDirective):
         data = document(self.config)
         missing = [label for key, label in FIELDS if not data.get(key)]
         if missing:
-            warn(f"document control is missing: {', '.join(missing)}", "doccontrol",
+            warn(f"document control is missing: {', '.join(missing)}", ProtocolWarning.doccontrol,
                  self.get_location())
         rows = [([label, str(data.get(key, ""))], []) for key, label in FIELDS]
         result = table(["Document control", ""], rows, [30, 70], classes=["document-control"])
@@ -51,9 +52,9 @@ def _check_review(_app: Sphinx, config: Config) -> None:
     review = config.protocol_document.get("next_review")
     try:
         if review and date.fromisoformat(review) < date.today():
-            warn(f"the handbook's review date {review} has passed", "doccontrol")
+            warn(f"the handbook's review date {review} has passed", ProtocolWarning.doccontrol)
     except ValueError:
-        warn(f"next_review {review!r} is not an ISO date", "doccontrol")
+        warn(f"next_review {review!r} is not an ISO date", ProtocolWarning.doccontrol)
 
 
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,

@@ -16,6 +16,7 @@ from sphinx.util.nodes import make_refnode
 from protocol_checks.protocol import PARAGRAPHS, load_protocol
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn
 from protocol_checks.sphinxext.examples import failing_example, relative_example
+from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 from protocol_checks.sphinxext.xref import citations
 from protocol_checks.validate import RULES_PAGE
 
@@ -99,20 +100,23 @@ def _check(app: Sphinx, env: BuildEnvironment) -> None:
     cited = set().union(*citations(env).values()) if citations(env) else set()
     for paragraph in PARAGRAPHS:
         if not any(paragraph in item.source for item in protocol.items.values()):
-            warn(f"source paragraph {paragraph} has no checklist item", "traceability")
+            warn(f"source paragraph {paragraph} has no checklist item",
+                 ProtocolWarning.traceability)
         if paragraph not in cited:
-            warn(f"source paragraph {paragraph} is cited nowhere in the handbook", "traceability")
+            warn(f"source paragraph {paragraph} is cited nowhere in the handbook",
+                 ProtocolWarning.traceability)
         if (f"source-{paragraph.lower()}") not in std.anonlabels:
             warn(f"no anchor source-{paragraph.lower()} for {paragraph} on the sources page",
-                 "traceability")
+                 ProtocolWarning.traceability)
     for rule in protocol.rules.values():
         found = std.objects.get(("protocol-rule", rule.id))
         if found is None or found != (RULES_DOC, rule.anchor):
             warn(f"validator link {RULES_PAGE}#{rule.anchor} has no anchor in the handbook",
-                 "traceability")
+                 ProtocolWarning.traceability)
     for item in protocol.items.values():
         if ("checklist-item", item.id) not in std.objects:
-            warn(f"checklist item {item.id} is not rendered in the handbook", "traceability")
+            warn(f"checklist item {item.id} is not rendered in the handbook",
+                 ProtocolWarning.traceability)
 
 
 def _outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],

@@ -13,6 +13,7 @@ from sphinx.util.docutils import SphinxRole
 
 from protocol_checks.protocol import PARAGRAPHS
 from protocol_checks.sphinxext.common import warn, xref
+from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
 
 class SourceRole(SphinxRole):
@@ -21,7 +22,7 @@ class SourceRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         target = self.text.strip().upper()
         if target not in PARAGRAPHS:
-            warn(f"unknown source paragraph {self.text!r} (expected P1..P13)", "source",
+            warn(f"unknown source paragraph {self.text!r} (expected P1..P13)", ProtocolWarning.source,
                  self.get_location())
             return [nodes.literal(text=self.text)], []
         citations(self.env).setdefault(self.env.current_document.docname, set()).add(target)
