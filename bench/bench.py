@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from protocol_checks.validate import PARALLEL_FROM, available_cpus
+from protocol_checks.workers import PARALLEL_FROM, available_cpus
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"

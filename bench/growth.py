@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from protocol_checks.validate import Settings, check_bytes
+from protocol_checks.inputs import Settings, check_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "examples" / "cases" / "clean" / "treatment-cbt-individual.json"

@@ -5,7 +5,7 @@ Every kind of bad input below is generated inside the test. Every kind goes thro
 one run per output format (each file is reported under its own name), and every special file
 (FIFO, loops, 50 MB...) plus a sample of the contents in a run of its own, for the exit status of
 a single bad input. Every kind also goes through the core
-(:func:`protocol_checks.validate.check_path`), which is fast. For each we assert: exit status 2,
+(:func:`protocol_checks.inputs.check_path`), which is fast. For each we assert: exit status 2,
 a message that names the file and, where meaningful, a line/column or JSON path, no
 ``Traceback``, nothing of the file's content echoed (the canary), and the file byte-identical
 (sha256, size and mtime) afterwards.
@@ -33,8 +33,8 @@ import pytest
 from casefactory import CLI, clean_treatment_case, day, new_case
 
 from protocol_checks.findings import FileResult
+from protocol_checks.inputs import Settings, check_path
 from protocol_checks.loader import MAX_BYTES
-from protocol_checks.validate import Settings, check_path
 
 CANARY = "QZXJ"
 """Planted in many corpus files (as keys, values, text); must never appear in any output."""
@@ -681,7 +681,7 @@ def test_50_mb_on_stdin_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("special", SPECIAL, ids=[s.kind for s in SPECIAL])
 def test_core_reports_bad_files(special: Special, tmp_path: Path) -> None:
-    from protocol_checks.validate import run
+    from protocol_checks.workers import run
 
     name = special.make(tmp_path)
     before = _snapshot(tmp_path)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol_checks import cache_store, cli, output, validate
+from protocol_checks import cache_store, cli, inputs, output
 from protocol_checks.cache import ResultCache, digest, fingerprint, rules_clock
 from protocol_checks.cache_store import MARKER, CacheError, CacheFolder
 from protocol_checks.findings import FileResult
@@ -62,7 +62,7 @@ def caseload(tmp_path: Path) -> Path:
 def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """Run the command in this process (so a test can set the rules' clock); returns
     (status, JSON report, stderr)."""
-    monkeypatch.setattr(validate, "_CACHE", None)
+    monkeypatch.setattr(inputs, "_CACHE", None)
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
     def go(*args: str) -> tuple[int, dict, str]:
@@ -217,8 +217,8 @@ def test_a_result_that_cannot_change_stays_cached_the_next_day(
     cases, as_of = _future_case(tmp_path)
     cache = str(tmp_path / "cache")
     checked: list[str] = []
-    real = validate.result_for
-    monkeypatch.setattr(validate, "result_for",
+    real = inputs.result_for
+    monkeypatch.setattr(inputs, "result_for",
                         lambda name, *a: checked.append(name) or real(name, *a))
     clock.fixed = as_of
     assert in_process(str(cases), "--cache", cache)[0] == 0
@@ -239,8 +239,8 @@ def test_a_new_rule_reading_the_clock_makes_every_entry_last_one_day(
     assert rules_clock() == (clock.fixed, False)
     cases, as_of = _future_case(tmp_path)
     checked: list[str] = []
-    real = validate.result_for
-    monkeypatch.setattr(validate, "result_for",
+    real = inputs.result_for
+    monkeypatch.setattr(inputs, "result_for",
                         lambda name, *a: checked.append(name) or real(name, *a))
     for day in (as_of, as_of, as_of + timedelta(days=1)):
         clock.fixed = day
@@ -258,8 +258,8 @@ def test_a_hand_edited_entry_is_not_trusted(caseload: Path, tmp_path: Path) -> N
     entries = json.loads(path.read_text(encoding="utf-8"))
     for key, entry in entries.items():  # every file reported clean, seal left as it was
         seal, _, text = entry.partition(":")
-        day, stage, _findings = json.loads(text)
-        entries[key] = f"{seal}:{json.dumps([day, stage, []])}"
+        day, stage, release, _findings = json.loads(text)
+        entries[key] = f"{seal}:{json.dumps([day, stage, release, []])}"
     path.write_text(json.dumps(entries), encoding="utf-8")
     _, again = validate_json(caseload, cache)
     assert again == honest and honest["summary"]["errors"] > 0
@@ -270,7 +270,7 @@ def _genuine(tmp_path: Path) -> tuple[ResultCache, str, list]:
     data = (ROOT / "examples" / "cases" / "failing" / "data-003.json").read_bytes()
     cache = ResultCache(tmp_path / "cache", max_bytes=MAX_BYTES)
     key = digest(data)
-    result = validate.check_bytes("x.json", data, validate.Settings())
+    result = inputs.check_bytes("x.json", data, inputs.Settings())
     assert result.findings
     cache.put(key, result)
     entry = json.loads(cache.new[key].partition(":")[2])
@@ -284,16 +284,17 @@ def _forge(cache: ResultCache, key: str, entry: list) -> None:
 
 
 FORGERIES = {
-    "unknown rule": lambda e: e[2][0].__setitem__(0, "EVIL-001"),
-    "foreign message": lambda e: e[2][0].__setitem__(2, "\x1b[32mall clear\x1b[0m"),
-    "another rule's message": lambda e: e[2][0].__setitem__(2, REGISTRY["DATA-001"].message),
-    "weaker severity": lambda e: e[2][0].__setitem__(1, "advice"),
-    "waived error": lambda e: e[2][0].__setitem__(5, True),
-    "text in the path": lambda e: e[2][0].__setitem__(3, ["javascript:alert(1)"]),
-    "a link of its own": lambda e: e[2][0].insert(4, "javascript:alert(1)"),
-    "line zero": lambda e: e[2][0].__setitem__(4, 0),
+    "unknown rule": lambda e: e[3][0].__setitem__(0, "EVIL-001"),
+    "foreign message": lambda e: e[3][0].__setitem__(2, "\x1b[32mall clear\x1b[0m"),
+    "another rule's message": lambda e: e[3][0].__setitem__(2, REGISTRY["DATA-001"].message),
+    "weaker severity": lambda e: e[3][0].__setitem__(1, "advice"),
+    "waived error": lambda e: e[3][0].__setitem__(5, True),
+    "text in the path": lambda e: e[3][0].__setitem__(3, ["javascript:alert(1)"]),
+    "a link of its own": lambda e: e[3][0].insert(4, "javascript:alert(1)"),
+    "line zero": lambda e: e[3][0].__setitem__(4, 0),
     "unknown stage": lambda e: e.__setitem__(1, "<b>done</b>"),
     "made tomorrow": lambda e: e.__setitem__(0, "9999-12-31"),
+    "a release the tool does not judge": lambda e: e.__setitem__(2, "9.9.9"),
 }
 
 
@@ -322,7 +323,8 @@ def test_an_unknown_rule_in_the_cache_cannot_break_sarif(caseload: Path, tmp_pat
     honest = run_cli("validate", str(caseload), "--format", "sarif", "--cache", str(cache))
     forger = ResultCache(cache, max_bytes=MAX_BYTES)
     assert forger.name == cache_file(cache).name  # the same fingerprint as the command's
-    text = json.dumps([forger.day, "treatment", [["EVIL-001", "error", "x", [], None, False]]])
+    text = json.dumps([forger.day, "treatment", "1.0.0",
+                       [["EVIL-001", "error", "x", [], None, False]]])
     key = digest(target.read_bytes())
     forger.new[key] = f"{forger._seal(key, text)}:{text}"
     assert forger.save() is None
@@ -442,7 +444,7 @@ def test_reports_and_the_cache_share_one_atomic_write(tmp_path: Path,
 
 def test_every_module_feeds_the_fingerprint(tmp_path: Path) -> None:
     package = tmp_path / "protocol_checks"
-    shutil.copytree(Path(validate.__file__).parent, package,
+    shutil.copytree(Path(inputs.__file__).parent, package,
                     ignore=shutil.ignore_patterns("__pycache__"))
     before = fingerprint(MAX_BYTES, package)
     assert fingerprint(MAX_BYTES, package) == before

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from protocol_checks import __version__
-from protocol_checks.caseload import TOP_CASES, Caseload, write_report
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity
+from protocol_checks.reporters.caseload import TOP_CASES, Caseload, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
@@ -282,7 +282,7 @@ def test_no_case_values_in_report_or_terminal(built) -> None:
 
 
 def _finding(rule: str, severity: Severity, waived: bool = False) -> Finding:
-    return Finding(rule, severity, "fixed message", ("roles",), "", 1, waived)
+    return Finding(rule, severity, "fixed message", ("roles",), 1, waived)
 
 
 def test_file_names_are_escaped(tmp_path: Path) -> None:

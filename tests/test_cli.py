@@ -20,6 +20,7 @@ import pytest
 from casefactory import CLI, clean_treatment_case, new_case
 
 from protocol_checks import __version__
+from protocol_checks.release import supported_versions, working_release
 from protocol_checks.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +83,10 @@ def cases(tmp_path: Path) -> dict[str, Path]:
 def test_version(tmp_path: Path) -> None:
     proc = run_cli("--version", cwd=tmp_path)
     assert proc.returncode == 0
-    assert proc.stdout.strip() == f"protocol-checks {__version__}"
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"protocol-checks {__version__}"
+    assert lines[1] == "protocol releases judged:"
+    assert [x.split()[0] for x in lines[2:]] == supported_versions()
 
 
 def test_top_level_help_lists_subcommands_and_exit_status(tmp_path: Path) -> None:
@@ -131,8 +135,8 @@ def test_text_format(cases: dict[str, Path]) -> None:
     proc = _validate(cases)
     assert proc.returncode == 2  # an unreadable file outranks findings
     lines = proc.stdout.splitlines()
-    assert ("error.json:2: ERROR DATA-001 The case file declares a protocol version other than "
-            "1.0.0;") in proc.stdout
+    assert ("error.json:2: ERROR DATA-001 The case file declares a protocol release this tool "
+            "does not know;") in proc.stdout
     finding = re.compile(r"^(?P<file>\S+):(?P<line>\d+): (?P<sev>ERROR|WARNING|ADVICE) "
                          r"(?P<rule>[A-Z]+-\d{3}) .+  <(?P<url>\S+)>$")
     found = [m.groupdict() for line in lines if (m := finding.match(line))]
@@ -160,7 +164,10 @@ def test_json_format(cases: dict[str, Path]) -> None:
     assert proc.returncode == 2
     report = json.loads(proc.stdout)
     assert report["format_version"] == 1
-    assert report["protocol_version"] == __version__
+    assert report["tool_version"] == __version__
+    assert report["protocol_version"] == working_release().version
+    assert report["releases"] == supported_versions()
+    assert {r["release"] for r in report["results"] if r["status"] != "unreadable"} == {"1.0.0"}
     results = report["results"]
     assert [r["file"] for r in results] == [f"{n}.json" for n in ORDER]
     assert [r["status"] for r in results] == ["findings", "findings", "ok", "unreadable"]
@@ -396,7 +403,8 @@ def _example_files() -> list[Path]:
 
 def _example_counts() -> Counter[str]:
     """Findings over the examples by severity ("waived" apart), from the core, not the CLI."""
-    from protocol_checks.validate import Settings, run
+    from protocol_checks.inputs import Settings
+    from protocol_checks.workers import run
 
     counts: Counter[str] = Counter()
     for result in run([str(EXAMPLES)], Settings()):
@@ -632,38 +640,38 @@ def test_jobs_give_the_same_report(cases: dict[str, Path]) -> None:
 
 def test_jobs_auto_is_the_default_and_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     """No --jobs means auto, and auto is parsed as the AUTO value (not as one job)."""
-    from protocol_checks import cli, validate
+    from protocol_checks import checker, cli, workers
 
     seen: list[int] = []
-    real_run = validate.run
+    real_run = workers.run
 
     def spy(paths, settings, jobs=1):
         seen.append(jobs)
         return real_run(paths, settings, jobs=1)
 
-    monkeypatch.setattr(validate, "run", spy)
+    monkeypatch.setattr(checker, "run", spy)
     for argv in (["validate", str(EXAMPLES / "clean")],
                  ["validate", "--jobs", "auto", str(EXAMPLES / "clean")],
                  ["validate", "--jobs", "2", str(EXAMPLES / "clean")]):
         assert cli.main([*argv, "--output", os.devnull]) == 0
-    assert seen == [validate.AUTO, validate.AUTO, 2]
+    assert seen == [workers.AUTO, workers.AUTO, 2]
 
 
 def test_jobs_auto_uses_workers_only_for_large_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from protocol_checks import validate
+    from protocol_checks import workers
 
-    monkeypatch.setattr(validate, "available_cpus", lambda: 4)
-    assert validate.worker_count(validate.AUTO, validate.PARALLEL_FROM - 1) == 1
-    assert validate.worker_count(validate.AUTO, validate.PARALLEL_FROM) == 4
-    assert validate.worker_count(3, 1) == 3  # an explicit number is obeyed
-    monkeypatch.setattr(validate, "_CAN_FORK", False)  # e.g. Windows: no workers at all
-    assert validate.worker_count(validate.AUTO, 10_000) == validate.worker_count(3, 1) == 1
+    monkeypatch.setattr(workers, "available_cpus", lambda: 4)
+    assert workers.worker_count(workers.AUTO, workers.PARALLEL_FROM - 1) == 1
+    assert workers.worker_count(workers.AUTO, workers.PARALLEL_FROM) == 4
+    assert workers.worker_count(3, 1) == 3  # an explicit number is obeyed
+    monkeypatch.setattr(workers, "_CAN_FORK", False)  # e.g. Windows: no workers at all
+    assert workers.worker_count(workers.AUTO, 10_000) == workers.worker_count(3, 1) == 1
 
 
 def test_jobs_auto_over_a_large_folder_matches_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the threshold, auto starts workers; results keep the input order regardless."""
-    from protocol_checks import validate
+    from protocol_checks import inputs, workers
 
     folder = tmp_path / "cases"
     folder.mkdir()
@@ -673,8 +681,8 @@ def test_jobs_auto_over_a_large_folder_matches_one_process(
             case["protocol_version"] = "0.9.0"
         (folder / f"{i:02d}.json").write_text(pretty(case), encoding="utf-8")
     (folder / "05.json").write_text("{", encoding="utf-8")
-    monkeypatch.setattr(validate, "PARALLEL_FROM", 4)
-    monkeypatch.setattr(validate, "available_cpus", lambda: 2)
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
     started = []
     import multiprocessing.pool
 
@@ -685,9 +693,9 @@ def test_jobs_auto_over_a_large_folder_matches_one_process(
         original(self, processes, *args, **kwargs)
 
     monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counting_init)
-    settings = validate.Settings()
-    auto = list(validate.run([str(folder)], settings, jobs=validate.AUTO))
-    one = list(validate.run([str(folder)], settings, jobs=1))
+    settings = inputs.Settings()
+    auto = list(workers.run([str(folder)], settings, jobs=workers.AUTO))
+    one = list(workers.run([str(folder)], settings, jobs=1))
     assert started == [2]
     assert [(r.name, r.findings, r.problems) for r in auto] == [
         (r.name, r.findings, r.problems) for r in one]
@@ -696,7 +704,7 @@ def test_jobs_auto_over_a_large_folder_matches_one_process(
 
 def test_case_builders_are_what_they_claim(cases: dict[str, Path]) -> None:
     """The fixture's cases carry exactly the findings the tests above rely on."""
-    from protocol_checks.validate import Settings, check_path
+    from protocol_checks.inputs import Settings, check_path
 
     found = {name: sorted(f.rule_id for f in check_path(str(path), Settings()).findings)
              for name, path in cases.items() if name != "broken"}

@@ -14,9 +14,9 @@ import pytest
 
 from protocol_checks.case import SCHEMA_ID
 from protocol_checks.cli import build_parser
+from protocol_checks.links import RULES_PAGE
 from protocol_checks.protocol import load_protocol
 from protocol_checks.schema import case_schema
-from protocol_checks.validate import RULES_PAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ROOT.parent / "shared" / "tools" / "copied-sentences"

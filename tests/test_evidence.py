@@ -20,11 +20,11 @@ from pydantic import BaseModel
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Verdict, field_exists, judge
 from protocol_checks.findings import Severity
+from protocol_checks.judge import check_case
 from protocol_checks.protocol import Protocol, ProtocolError, load_protocol, read_checklists
 from protocol_checks.protocol import checklist_dir as shipped_checklists
 from protocol_checks.rules import all_rules
 from protocol_checks.status import ItemStatus, mark
-from protocol_checks.validate import check_case
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
 CLEAN = sorted((EXAMPLES / "clean").glob("*.json"))
@@ -233,7 +233,7 @@ def test_checklist_command_exits_1_and_names_missing_records(tmp_path: Path) -> 
 
 def _protocol_with(edit) -> Protocol:
     checklists = read_checklists(shipped_checklists())
-    return Protocol([edit(c) for c in checklists], all_rules())
+    return Protocol([edit(c) for c in checklists], all_rules(), PROTOCOL.release)
 
 
 def test_item_citing_other_paragraphs_than_its_rules_is_a_load_error() -> None:
@@ -319,7 +319,7 @@ PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
     "EF-3": [("planned frequency", "END-003",
               "end_of_treatment.long_term_contact.contact_frequency"),
              ("review date", "END-003", "end_of_treatment.long_term_contact.next_review_on")],
-    "CF-1": [("version of the protocol", "DATA-001", None)],
+    "CF-1": [("protocol release this tool knows", "DATA-001", None)],
     "CF-2": [("dates run forwards", "DATA-002", None)],
     "CF-3": [("after the file's date", "DATA-003", None)],
     "CF-4": [("sessions fall within", "DATA-004", "treatment_plan")],
@@ -328,7 +328,8 @@ PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
     "CF-7": [("attestations", "DATA-007", None)],
     "CF-8": [("stage", "DATA-008", None)],
     "CF-9": [("confirmation", "ATT-001", None)],
-    "CF-10": [("pseudonymous", "PRIV-001", None)],
+    "CF-10": [("pseudonymous", "PRIV-001", None), ("file name", "PRIV-002", None)],
+    "CF-11": [("newest protocol release", "DATA-009", None)],
 }
 
 

@@ -19,8 +19,8 @@ import pytest
 
 from protocol_checks.case import CaseFile, Modality, Stage, TreatmentFormat
 from protocol_checks.findings import FileResult, Finding, Severity
+from protocol_checks.inputs import Settings, check_path
 from protocol_checks.rules import all_rules
-from protocol_checks.validate import Settings, check_path
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "examples" / "cases"
@@ -71,7 +71,7 @@ def load_case(path: Path) -> CaseFile:
 
 def test_the_example_folders_are_populated() -> None:
     assert len(CLEAN_FILES) >= 10
-    assert len(FAILING_FILES) >= len(all_rules())
+    assert len(FAILING_FILES) >= len([r for r in all_rules() if r.example is None])
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=_name)

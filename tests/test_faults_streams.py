@@ -6,6 +6,7 @@ sent to /dev/null, and only a real signal tests the handler.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -47,7 +48,7 @@ def test_closed_stderr_leaves_the_json_report_whole(case: Path) -> None:
 
 
 CRASH = ("import sys; from protocol_checks import cli, commands\n"
-         "def boom(args): raise RuntimeError('a defect')\n"
+         "def boom(args, streams): raise RuntimeError('a defect')\n"
          "commands.validate = boom\n"
          "sys.exit(cli.main(['validate', '--format', 'json', 'case.json']))\n")
 
@@ -150,23 +151,32 @@ def caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigterm_mid_run_leaves_no_partial_file(jobs: str, caseload: Path,
+@pytest.mark.parametrize(("jobs", "group"), [("1", False), ("2", False), ("2", True)],
+                         ids=["one-process", "workers", "whole-process-group"])
+def test_sigterm_mid_run_leaves_no_partial_file(jobs: str, group: bool, caseload: Path,
                                                 tmp_path: Path) -> None:
+    """SIGTERM to the command (as ``kill PID`` does) or to its whole process group (as a
+    service manager or ``kill -- -PGID`` does, reaching the workers too)."""
     env = {k: v for k, v in os.environ.items() if k != "PROTOCOL_CHECKS_HANDBOOK_URL"}
-    proc = subprocess.Popen([*CLI, "validate", str(caseload), "--output", "report.txt",
-                             "--jobs", jobs], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + TIMEOUT
-    parts: list[Path] = []
-    while time.monotonic() < deadline and proc.poll() is None:
-        parts = [p for p in tmp_path.glob(".report.txt.*.part") if p.stat().st_size > 0]
-        if parts:
-            break
-        time.sleep(0.01)
-    assert parts and proc.poll() is None, "the run ended before it could be interrupted"
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=TIMEOUT)
+    with subprocess.Popen([*CLI, "validate", str(caseload), "--output", "report.txt",
+                           "--jobs", jobs], cwd=tmp_path, env=env, start_new_session=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + TIMEOUT
+        parts: list[Path] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            with contextlib.suppress(FileNotFoundError):
+                parts = [p for p in tmp_path.glob(".report.txt.*.part") if p.stat().st_size]
+            if parts:
+                break
+            time.sleep(0.01)
+        assert parts and proc.poll() is None, "the run ended before it could be interrupted"
+        if group:
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=TIMEOUT)  # returns once no process holds the pipes
     assert proc.returncode == TERMINATED, err
-    assert b"Traceback" not in err
+    assert err == b""
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no .part, no half report
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # no worker outlived the command

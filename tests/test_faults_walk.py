@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol_checks import validate
+from protocol_checks import inputs
 from protocol_checks.findings import FileResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +151,7 @@ def test_walk_errors_keep_their_place_in_the_order(tmp_path: Path,
         return real(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    items = list(validate.expand([str(tmp_path)]))
+    items = list(inputs.expand([str(tmp_path)]))
     monkeypatch.undo()
     shown = [(i.name, i.problems[0].message) if isinstance(i, FileResult) else i for i in items]
     problem = "cannot read folder: Permission denied; the files in it were not checked"

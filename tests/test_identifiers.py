@@ -10,8 +10,8 @@ from casefactory import CLI, clean_treatment_case
 
 from protocol_checks.case import CaseFile
 from protocol_checks.identifiers import id_problem, identifiers, name_problem
+from protocol_checks.judge import check_case
 from protocol_checks.protocol import load_protocol
-from protocol_checks.validate import check_case
 
 
 @pytest.mark.parametrize(("value", "kind"), [

@@ -159,7 +159,7 @@ def planted(tmp_path: Path) -> tuple[Path, list[str]]:
 
 def test_canary_case_is_valid_and_breaks_many_rules(planted: tuple[Path, list[str]]) -> None:
     """The planted case must be readable, so its free text reaches every rule and reporter."""
-    from protocol_checks.validate import Settings, check_path
+    from protocol_checks.inputs import Settings, check_path
 
     folder, _ = planted
     result = check_path(str(folder / "canary.json"), Settings())
@@ -232,7 +232,7 @@ def test_no_canary_in_caseload_report(planted: tuple[Path, list[str]]) -> None:
 
 
 def test_core_results_carry_no_canary(planted: tuple[Path, list[str]]) -> None:
-    from protocol_checks.validate import Settings, check_path
+    from protocol_checks.inputs import Settings, check_path
 
     folder, names = planted
     for name in names:
@@ -241,7 +241,7 @@ def test_core_results_carry_no_canary(planted: tuple[Path, list[str]]) -> None:
         for problem in result.problems:
             assert_no_canary(problem.message, problem.path or "")
         for finding in result.findings:
-            assert_no_canary(finding.message, finding.json_path, finding.url)
+            assert_no_canary(finding.message, finding.json_path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def test_ordinary_clinical_text_is_not_flagged(text: str) -> None:
 
 
 def test_priv_001_finding_for_each_kind(tmp_path: Path) -> None:
-    from protocol_checks.validate import Settings, check_path
+    from protocol_checks.inputs import Settings, check_path
 
     today = date.today().isoformat()
     for text, variant_word in [("943 476 5919", "NHS number"), ("a@b.example.org", "email"),

@@ -20,17 +20,18 @@ import pytest
 from protocol_checks.case import CaseFile, Modality, ReferralSource, Stage
 from protocol_checks.evidence import Verdict, judge
 from protocol_checks.findings import Finding, Severity
+from protocol_checks.judge import check_case
 from protocol_checks.protocol import load_protocol
-from protocol_checks.rules import Rule, all_rules
+from protocol_checks.release import PUBLISHED, all_releases
+from protocol_checks.rules import Rule
 from protocol_checks.rules._dates import add_months
-from protocol_checks.validate import check_case
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "examples" / "cases"
 CLEAN = CASES / "clean"
 FAILING = CASES / "failing"
 
-RULES = all_rules()
+RULES = sorted(load_protocol().rules.values(), key=lambda r: r.id)  # as the newest release states them
 BY_ID = {rule.id: rule for rule in RULES}
 ERROR_RULES = [r for r in RULES if r.severity is Severity.error]
 WARNING_RULES = [r for r in RULES if r.severity is Severity.warning]
@@ -140,6 +141,12 @@ def test_registry_is_complete_and_consistent() -> None:
 @pytest.mark.parametrize("rule", RULES, ids=_rule_id)
 def test_rule_fires_on_its_failing_example(rule: Rule) -> None:
     path = failing_path(rule)
+    if rule.example is not None and not path.is_file():
+        # Only DATA-009 (a newer release exists) may lack one, and only while a single
+        # release is published; tests/test_releases.py proves it with a release of its own.
+        published = [r for r in all_releases() if r.status in PUBLISHED]
+        assert rule.id == "DATA-009" and len(published) == 1, rule.example
+        return
     assert path.is_file(), f"rule {rule.id} has no failing example {path.name}"
     case = FAILING_CASES[path.stem]
     assert rule.applies_at(case.effective_stage)
@@ -216,7 +223,8 @@ def test_rule_speaks_only_its_fixed_messages(rule: Rule) -> None:
             assert finding.message in allowed, f"{name}: unexpected message"
             leaked = [v for v in values if v in finding.message]
             assert not leaked, f"{name}: message carries case values {leaked}"
-    assert seen, f"no example produced a {rule.id} finding"
+    assert seen or (rule.example is not None and not failing_path(rule).is_file()), \
+        f"no example produced a {rule.id} finding"
     # Messages are plain sentences: no unfilled placeholders, no trailing whitespace.
     for message in allowed:
         assert message == message.strip() and "{" not in message and message.endswith(".")

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from protocol_checks.case import CaseFile
+from protocol_checks.judge import check_case
 from protocol_checks.protocol import load_protocol
 from protocol_checks.status import ItemStatus, mark
-from protocol_checks.validate import check_case
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
 

@@ -1,8 +1,8 @@
 """Executable checklists for the outpatient treatment protocol.
 
-The version below is the single source of the protocol's version number: the package, the
-handbook and every case file (``protocol_version``) use it.
+``__version__`` is the tool's version (this Python package). The protocol's releases, which
+case files declare, are data of their own (``releases/releases.yaml``): a fix to the tool is a
+new tool version and the same protocol release.
 """
 
-__version__ = "1.0.0"
-PROTOCOL_VERSION = __version__
+__version__ = "2026.12.0"

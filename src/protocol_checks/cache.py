@@ -31,14 +31,18 @@ from protocol_checks import __version__
 from protocol_checks.cache_store import CacheError, CacheFolder
 from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult, Finding, Severity
-from protocol_checks.protocol import Protocol, checklist_dir, load_protocol
+from protocol_checks.protocol import checklist_dir
+from protocol_checks.protocols import protocol_for
+from protocol_checks.release import releases_dir
 
 _PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STAGES = frozenset(s.value for s in Stage)
 _CLOCK = frozenset({"today", "now", "utcnow"})
-_NOT_RESULTS = frozenset({"cli", "commands", "caseload", "reporters", "progress", "output",
-                          "sphinxext", "cache", "cache_store"})
-"""Modules that present results (a report's timestamp, ``new``'s dates) rather than make them."""
+_NOT_RESULTS = frozenset({"cli", "commands", "checklist_command", "release_commands", "ledger",
+                          "caseload", "reporters", "progress", "output", "sphinxext", "cache",
+                          "cache_store"})
+"""Modules that present results (a report's timestamp, ``new``'s dates, the governance check's
+day, a ledger amendment's date) rather than make them."""
 _SETTLING = ("DATA-003", "as_of")
 """The one rule and variant known to read the clock ('as_of' is in the future). Such a finding
 may disappear as days pass, but its absence stays true; so only results with it are day-bound."""
@@ -62,7 +66,8 @@ def fingerprint(max_bytes: int, package: Path | None = None) -> str:
     h.update(f"{__version__}\0{max_bytes}\0{sys.version}\0{pydantic_core.__version__}\0"
              f"{yaml.__version__}\0".encode())
     sources = sorted(package.rglob("*.py"))
-    for path in [*sources, *sorted(checklist_dir().glob("*.yaml"))]:
+    data = [*sorted(checklist_dir().glob("*.yaml")), *sorted(releases_dir().glob("*"))]
+    for path in [*sources, *data]:
         name = path.relative_to(package).as_posix() if path.is_relative_to(package) else path.name
         h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
@@ -106,18 +111,16 @@ class ResultCache:
     """Results by content hash; read once at start, merged into the folder at the end."""
 
     def __init__(self, folder: str | os.PathLike[str], inputs: Iterable[str] = (), *,
-                 max_bytes: int, handbook_url: str = "", today: date | None = None) -> None:
-        from protocol_checks.validate import RULES_PAGE, handbook_base
-
+                 max_bytes: int, today: date | None = None) -> None:
         self.store = CacheFolder(folder, inputs)
         self.fingerprint = fingerprint(max_bytes)
         self.name = f"results-{self.fingerprint}.json"
-        self.links = handbook_base(handbook_url) + RULES_PAGE + "#"
         day, self.settles = rules_clock()
         self.day = (today or day).isoformat()
         self.entries = self.store.read_entries(self.name)
         self.new: dict[str, str] = {}
-        self._protocol: Protocol | None = None
+
+    digest = staticmethod(digest)
 
     def _seal(self, key: str, text: str) -> str:
         data = f"{self.fingerprint}\0{key}\0{text}".encode()
@@ -140,12 +143,14 @@ class ResultCache:
             return None  # a damaged entry is simply checked again
 
     def _decode(self, name: str, entry: list) -> FileResult | None:
-        day, stage, rows = entry
+        day, stage, release, rows = entry
         if not isinstance(day, str) or day > self.day or stage not in _STAGES:
             return None  # made on a later day than today (the clock went back), or damaged
         if day != self.day and not self.settles:
             return None
-        protocol = self._protocol = self._protocol or load_protocol()
+        protocol = protocol_for(release) if isinstance(release, str) else None
+        if protocol is None:
+            return None  # a release this tool no longer judges by
         at = Stage(stage)
         findings = []
         for rule_id, severity, message, path, line, waived in rows:
@@ -159,15 +164,15 @@ class ResultCache:
                     _SETTLING[1]):
                 return None  # 'as_of' was in the future on an earlier day; it may not be today
             findings.append(Finding(rule.id, rule.severity, messages[messages.index(message)],
-                                    tuple(path), self.links + rule.anchor, line, waived))
-        return FileResult(name, findings=findings, stage=at.value)
+                                    tuple(path), line, waived))
+        return FileResult(name, findings=findings, stage=at.value, release=release)
 
     def put(self, key: str, result: FileResult) -> None:
         """Keep a fresh result; unreadable files are not kept (their messages are not fixed
         sentences a rule owns, so they could not be checked on reading)."""
         if result.problems or result.stage is None or key in self.new:
             return
-        text = json.dumps([self.day, result.stage, [
+        text = json.dumps([self.day, result.stage, result.release, [
             [f.rule_id, f.severity.value, f.message, list(f.path), f.line, f.waived]
             for f in result.findings]], separators=(",", ":"))
         self.new[key] = f"{self._seal(key, text)}:{text}"

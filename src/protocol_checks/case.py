@@ -14,8 +14,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from protocol_checks import PROTOCOL_VERSION
-
 SCHEMA_ID = "https://protocol-checks.invalid/schema/case-file.schema.json"
 
 PseudonymousId = Annotated[
@@ -490,7 +488,8 @@ class CaseFile(Strict):
     )
 
     protocol_version: str = Field(
-        description=f"The protocol version the case follows; this release is {PROTOCOL_VERSION}."
+        description="The protocol release the case follows, such as 1.0.0; the case is judged by "
+        "that release's rules and checklists (protocol-checks --version lists them)."
     )
     case_id: PseudonymousId
     stage: Stage = Field(

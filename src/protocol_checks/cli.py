@@ -1,7 +1,7 @@
-"""The ``protocol-checks`` command: parse options, call the core, pick a reporter, set the exit.
+"""The ``protocol-checks`` command: parse the options, hand them to the sub-command with the
+streams to write to, and turn what goes wrong into a message and exit status 2.
 
-Exit status: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 an input could not
-be read or parsed, or the command was misused. Only this module decides the exit status.
+Exit statuses are defined in :mod:`protocol_checks.exits`; the sub-commands return them.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ import argparse
 import contextlib
 import errno
 import io
-import json
 import os
 import sys
-from typing import TextIO
+from collections.abc import Iterator
+from datetime import date
 
 from protocol_checks import __version__
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+from protocol_checks.exits import EXIT_BAD_INPUT
+from protocol_checks.reporters import REPORTERS
+from protocol_checks.streams import Streams
 
 
 def _positive(text: str) -> int:
@@ -37,6 +38,37 @@ def _jobs(text: str) -> int:
         raise argparse.ArgumentTypeError("must be a positive number or auto") from None
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the tool's version and the protocol releases it can judge (read only
+    when asked, so other commands do not pay for it)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the tool's version and the "
+                         "protocol releases it judges, then exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from protocol_checks.release import all_releases
+
+        lines = [f"protocol-checks {__version__}", "protocol releases judged:"]
+        lines += [f"  {r.version}  {r.date.isoformat()}  {r.status.value}  {r.summary}"
+                  for r in all_releases()]
+        sys.stdout.write("\n".join(lines) + "\n")
+        parser.exit(0)
+
+
+def _release(text: str) -> str:
+    if not text.count(".") == 2 or not all(p.isdigit() for p in text.split(".")):
+        raise argparse.ArgumentTypeError("must be a release number such as 1.0.0")
+    return text
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date such as 2027-01-31") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="protocol-checks",
@@ -44,15 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 no findings at or above --fail-on; 1 findings; "
         "2 unreadable input or misuse.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     v = sub.add_parser("validate", help="check case files, folders of them, or - for stdin",
                        description="Check case files against the protocol. Folders are searched "
                        "recursively for *.json; - reads one case from standard input.")
     v.add_argument("paths", nargs="+", metavar="PATH")
-    v.add_argument("--format", choices=["text", "json", "junit", "sarif", "github"],
-                   default="text", help="output format (default: text)")
+    v.add_argument("--format", choices=list(REPORTERS), default="text",
+                   help="output format (default: text)")
+    v.add_argument("--protocol-version", type=_release, metavar="V",
+                   help="judge every case as if it declared protocol release V: a preview of "
+                   "moving the caseload to V (default: the release each case declares)")
     v.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     v.add_argument("--fail-on", choices=["error", "warning", "advice"], default="error",
                    help="lowest severity that makes the exit status 1 (default: error)")
@@ -68,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--cache", metavar="DIR",
                    help="keep results in DIR and skip files unchanged since the last run (the "
                    "cache holds no file names or case values; it resets when the protocol, the "
-                   "rules or these options change)")
+                   "rules or --max-bytes change)")
     v.add_argument("--no-progress", action="store_true", help="never show the progress counter")
 
     r = sub.add_parser("report", help="write a self-contained HTML caseload report",
@@ -85,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print the JSON Schema of the case file, generated from the "
                        "model, with descriptions citing the source paragraphs.")
     s.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE")
+    s.add_argument("--protocol-version", type=_release, metavar="V",
+                   help="the schema of release V (default: the newest)")
 
     ru = sub.add_parser("rules", help="list the rules", description="List every rule.")
     ru.add_argument("--format", choices=["text", "json"], default="text")
@@ -104,6 +141,28 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("case", nargs="?", metavar="CASE")
     c.add_argument("--format", choices=["text", "json"], default="text",
                    help="text (default) or json: each item's status, failing rules and reason")
+    c.add_argument("--protocol-version", type=_release, metavar="V",
+                   help="use release V's checklists and judge the case by V")
+
+    ch = sub.add_parser("changes", help="what changed between two protocol releases",
+                        description="List what changed from release OLD to release NEW, read "
+                        "from their ledgers: items, rules, severities, stages, settings and "
+                        "case-file fields.")
+    ch.add_argument("old", metavar="OLD", type=_release)
+    ch.add_argument("new", metavar="NEW", type=_release)
+    ch.add_argument("--format", choices=["text", "json"], default="text")
+
+    le = sub.add_parser("ledger", help="write or check the newest release's ledger (maintainers)",
+                        description="write: record the newest release's frozen snapshot in "
+                        "releases/; check: exit 1 if the data differ from it.")
+    le.add_argument("action", choices=["write", "check"])
+    le.add_argument("--editorial", metavar="NOTE",
+                    help="amend an existing ledger for wording-only changes, recording NOTE")
+
+    g = sub.add_parser("governance", help="check the newest release's review date",
+                       description="Exit 1 if the newest protocol release is past its review "
+                       "date on the given day.")
+    g.add_argument("--on", type=_iso_date, metavar="DATE", help="the day to judge (default: today)")
 
     n = sub.add_parser("new", help="print a blank case file valid at referral",
                        description="Print a new case file, valid at the referral stage.")
@@ -146,19 +205,36 @@ def _guard_standard_streams() -> None:
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
 
 
-def print_error(line: str) -> None:
-    """One line on standard error, never on stdout; lost, not raised, if stderr is broken."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        print(line, file=sys.stderr, flush=True)
+PLUGINS_ENV = "PYDANTIC_DISABLE_PLUGINS"
+
+
+@contextlib.contextmanager
+def _pydantic_plugins_off() -> Iterator[None]:
+    """Third-party pydantic plugins (observability hooks) would see every case file validated;
+    the command loads none, which also spares a scan of every installed package's metadata (a
+    large share of start-up in a well-stocked environment). pydantic reads this variable each
+    time it builds a model, so it is set for the command's run and restored afterwards: a
+    program calling :func:`main` keeps its own environment."""
+    before = os.environ.get(PLUGINS_ENV)
+    os.environ[PLUGINS_ENV] = "__all__"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PLUGINS_ENV, None)
+        else:
+            os.environ[PLUGINS_ENV] = before
 
 
 def main(argv: list[str] | None = None) -> int:
     _guard_standard_streams()
     args = build_parser().parse_args(argv)
-    # Third-party pydantic plugins (observability hooks) would see every case file validated;
-    # the command loads none. It also spares a scan of every installed package's metadata, a
-    # large share of start-up in a well-stocked environment.
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    with _pydantic_plugins_off():
+        return _run(args, Streams.standard())
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
+    # Imported here, not at the top: --help and --version must not load the core (start-up).
     from protocol_checks.names import UnsafeHandbookURL
     from protocol_checks.output import OutputClash, terminate_cleanly
 
@@ -170,22 +246,22 @@ def main(argv: list[str] | None = None) -> int:
         from protocol_checks import commands
 
         with terminate_cleanly():  # SIGTERM unwinds, so partial report files are removed
-            return commands.dispatch(args)
+            return commands.dispatch(args, streams)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): the output is incomplete
         _silence_stdout()
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except (OutputClash, UnsafeHandbookURL) as exc:
-        print_error(f"protocol-checks: {exc}")
+        streams.say(f"protocol-checks: {exc}")
         return EXIT_BAD_INPUT
     except OSError as exc:
-        print_error(f"protocol-checks: cannot write output: {exc.strerror or type(exc).__name__}")
+        streams.say(f"protocol-checks: cannot write output: {exc.strerror or type(exc).__name__}")
         return EXIT_BAD_INPUT
     except Exception as exc:  # a defect: say so briefly, never dump a traceback on users
         if os.environ.get(DEBUG_ENV):
             raise
-        print_error(f"protocol-checks: internal error ({type(exc).__name__}); please report it. "
+        streams.say(f"protocol-checks: internal error ({type(exc).__name__}); please report it. "
                     f"Set {DEBUG_ENV}=1 for details.")
         return EXIT_BAD_INPUT
 
@@ -197,7 +273,3 @@ def _silence_stdout() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
-
-
-def print_json(obj: object, out: TextIO) -> None:
-    out.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")

@@ -44,7 +44,6 @@ class Finding:
     severity: Severity
     message: str
     path: Path
-    url: str
     line: int | None = None
     waived: bool = False
 
@@ -78,6 +77,7 @@ class FileResult:
     stage: str | None = None
     digest: str | None = None  # set when freshly checked under a cache, so the parent stores it
     items: tuple[tuple[str, str], ...] = ()  # (item ID, status), when the run asked for them
+    release: str | None = None  # the protocol release that judged the file
 
     @property
     def unreadable(self) -> bool:

@@ -3,8 +3,10 @@
 A file name is chosen by whoever made the file, so it may hold anything the file system allows:
 newlines that would forge a finding line, terminal escapes, bidirectional overrides, a leading
 ``::`` that GitHub Actions reads as a workflow command, or bytes that are not UTF-8. Every
-text-like output shows names through :func:`display_name`; structured formats (JSON, SARIF,
-XML) use :func:`os_name` and their own escaping, with :func:`xml_text` for XML.
+text-like output (text, JUnit, the HTML report, the checklist command's messages) shows names
+through :func:`display_name`; JSON and GitHub annotations carry :func:`os_name` under their own
+lossless escaping, SARIF percent-encodes :func:`name_bytes`, and XML also passes
+:func:`xml_text`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def _escape(char: str) -> str:
 
 
 def name_bytes(name: str) -> bytes:
-    """The bytes the OS knows the file by; a surrogate no decoder made is kept as UTF-8-ish."""
+    """The bytes the OS knows the file by (a surrogate no decoder made, which only a caller can
+    put in a name, becomes its UTF-8 form rather than an error)."""
     try:
         return os.fsencode(name)
     except UnicodeEncodeError:

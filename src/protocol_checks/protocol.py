@@ -8,6 +8,7 @@ items with no check: such a protocol would print checklists that nothing enforce
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol_checks.case import CaseFile, Modality, Stage
+from protocol_checks.release import Release, newest_published, working_release
 from protocol_checks.rules import Rule, all_rules
 from protocol_checks.rules.registry import Bound
 
@@ -113,7 +115,8 @@ class Checklist(_Data):
 class Protocol:
     """Checklists and rules, cross-checked; what the validator and the handbook both read."""
 
-    def __init__(self, checklists: list[Checklist], rules: list[Rule]):
+    def __init__(self, checklists: list[Checklist], rules: list[Rule], release: Release):
+        self.release = release
         self.checklists = sorted(checklists, key=lambda c: c.order)
         self.rules = {r.id: r for r in rules}
         self.items: dict[str, Item] = {}
@@ -228,7 +231,20 @@ def read_checklists(folder: Path) -> list[Checklist]:
     return out
 
 
+def for_release(rules: list[Rule], release: Release) -> list[Rule]:
+    """The rules as ``release`` states them: messages that name a setting (``{name}``) are
+    filled in with that release's value, so a message always matches what was checked."""
+    newest = newest_published()
+    values = {**release.settings.model_dump(),
+              "newest_release": newest.version if newest else release.version}
+    return [replace(r, message=r.message.format(**values),
+                    variants={k: v.format(**values) for k, v in r.variants.items()})
+            if "{" in r.message or any("{" in v for v in r.variants.values()) else r
+            for r in rules]
+
+
 @functools.cache
-def load_protocol(folder: str | None = None) -> Protocol:
-    """The protocol, loaded once per process."""
-    return Protocol(read_checklists(Path(folder) if folder else checklist_dir()), all_rules())
+def load_protocol() -> Protocol:
+    """The working release's protocol (``checklists/`` and the rule code), loaded once."""
+    release = working_release()
+    return Protocol(read_checklists(checklist_dir()), for_release(all_rules(), release), release)

@@ -9,6 +9,7 @@ with GitHub's own escaping (the runner decodes it back, so the annotation finds 
 from __future__ import annotations
 
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.links import rule_url
 from protocol_checks.names import os_name
 from protocol_checks.reporters.base import Reporter, Summary
 
@@ -47,7 +48,7 @@ class GithubReporter(Reporter):
         for f in result.findings:
             if not f.waived:
                 self._emit(_LEVEL[f.severity], name, f.line, f.rule_id,
-                           f"{f.message} {f.url}")
+                           f"{f.message} {rule_url(self.handbook_url, f.rule_id)}")
 
     def finish(self, summary: Summary) -> None:
         s = summary.as_dict()

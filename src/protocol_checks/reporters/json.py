@@ -12,17 +12,20 @@ import json
 
 from protocol_checks import __version__
 from protocol_checks.findings import FileResult
+from protocol_checks.links import rule_url
 from protocol_checks.names import os_name
+from protocol_checks.release import supported_versions, working_release
 from protocol_checks.reporters.base import Reporter, Summary
 
 FORMAT_VERSION = 1
 
 
-def result_dict(result: FileResult) -> dict:
+def result_dict(result: FileResult, base: str = "") -> dict:
     return {
         "file": os_name(result.name),
         "status": "unreadable" if result.problems else ("findings" if result.findings else "ok"),
         "stage": result.stage,
+        "release": result.release,
         "problems": [
             {"message": p.message, "line": p.line, "column": p.column, "path": p.path}
             for p in result.problems
@@ -30,7 +33,8 @@ def result_dict(result: FileResult) -> dict:
         "findings": [
             {
                 "rule": f.rule_id, "severity": f.severity.value, "message": f.message,
-                "path": f.json_path, "line": f.line, "url": f.url, "waived": f.waived,
+                "path": f.json_path, "line": f.line, "url": rule_url(base, f.rule_id),
+                "waived": f.waived,
             }
             for f in result.findings
         ],
@@ -39,12 +43,16 @@ def result_dict(result: FileResult) -> dict:
 
 class JsonReporter(Reporter):
     def start(self) -> None:
-        head = {"format_version": FORMAT_VERSION, "protocol_version": __version__}
+        # protocol_version: the newest release (kept from the first format); each result names
+        # the release that judged it.
+        head = {"format_version": FORMAT_VERSION, "tool_version": __version__,
+                "protocol_version": working_release().version,
+                "releases": supported_versions()}
         self.out.write(json.dumps(head)[:-1] + ', "results": [')
         self._first = True
 
     def file(self, result: FileResult) -> None:
-        text = json.dumps(result_dict(result)).replace("##[", "##\\u005b")
+        text = json.dumps(result_dict(result, self.handbook_url)).replace("##[", "##\\u005b")
         self.out.write(("\n" if self._first else ",\n") + text)
         self._first = False
 

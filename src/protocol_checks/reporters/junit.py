@@ -10,6 +10,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.links import rule_url
 from protocol_checks.names import display_name, xml_text
 from protocol_checks.reporters.base import Reporter, Summary
 
@@ -43,7 +44,7 @@ class JunitReporter(Reporter):
             self._failures += 1
             text = "\n".join(
                 f"{shown}:{f.line or ''}: {f.severity.value.upper()} {f.rule_id} "
-                f"{f.message} <{f.url}>" for f in failing)
+                f"{f.message} <{rule_url(self.handbook_url, f.rule_id)}>" for f in failing)
             body.append(f'<failure type="protocol" message={_attr(f"{len(failing)} finding(s)")}>'
                         f"{_text(text)}</failure>")
         self._cases.append(f'  <testcase classname="protocol-checks" name={_attr(shown)}>'

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from protocol_checks import __version__
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.links import rule_url
 from protocol_checks.names import name_bytes
 from protocol_checks.reporters.base import Reporter, Summary
 
@@ -29,7 +30,6 @@ class SarifReporter(Reporter):
 
     def start(self) -> None:
         from protocol_checks.protocol import load_protocol
-        from protocol_checks.validate import RULES_PAGE
 
         base = self.handbook_url
         protocol = load_protocol()
@@ -39,7 +39,7 @@ class SarifReporter(Reporter):
                 "name": r.title,
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": r.rationale},
-                "helpUri": f"{base}{RULES_PAGE}#{r.anchor}",
+                "helpUri": rule_url(base, r.id),
                 "defaultConfiguration": {"level": _LEVEL[r.severity]},
                 "properties": {"paragraphs": list(r.paragraphs), "stage": r.stage.value},
             }

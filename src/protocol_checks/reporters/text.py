@@ -8,6 +8,7 @@ line, move the cursor or start a GitHub workflow command.
 from __future__ import annotations
 
 from protocol_checks.findings import FileResult
+from protocol_checks.links import rule_url
 from protocol_checks.names import display_name
 from protocol_checks.reporters.base import Reporter, Summary
 
@@ -30,7 +31,7 @@ class TextReporter(Reporter):
             self.out.write(f"{_where(name, p.line, p.column)}: INPUT {p.message}{at}\n")
         for f in result.findings:
             label = f"WAIVED {f.severity.value.upper()}" if f.waived else f.severity.value.upper()
-            url = f"  <{f.url}>" if f.url else ""
+            url = f"  <{rule_url(self.handbook_url, f.rule_id)}>"
             self.out.write(f"{_where(name, f.line)}: {label} {f.rule_id} {f.message} "
                            f"(at {f.json_path}){url}\n")
         if self.verbose and not result.problems and not result.findings:

@@ -10,13 +10,10 @@ from datetime import date, timedelta
 from protocol_checks.case import Attendance, CaseFile, SessionFrequency, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
-from protocol_checks.rules.registry import Breach, rule
+from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
-DANGER_DAYS = 14
-"""Days before a planned break in which a missed session is a warning sign (P10)."""
-
-REPORT_INTERVAL_DAYS = 91
-"""Longest interval between interim reports; a service setting, not from the source (P6)."""
+# The danger window before breaks (P10) and the longest interval between interim reports (P6)
+# are settings of each release (releases/releases.yaml), read from the protocol in force.
 
 _INTERVAL_DAYS = {
     SessionFrequency.more_than_weekly: 4,
@@ -74,11 +71,12 @@ def _no_break_begun(case: CaseFile) -> Skip | None:
     return None
 
 
-def _no_report_due(case: CaseFile) -> Skip | None:
+def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
     """No report is due while treatment is younger than one interval and none is recorded."""
     plan = case.treatment_plan
+    interval = protocol.release.settings.report_interval_days
     if plan is not None and not case.interim_reports and (
-            _treatment_end(case) - plan.starts_on).days <= REPORT_INTERVAL_DAYS:
+            _treatment_end(case) - plan.starts_on).days <= interval:
         return Skip("no interim report is due yet", later=True)
     return None
 
@@ -141,14 +139,15 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
     rationale="Breaks are danger times: the patient may strike first and stay away from the "
     "sessions before a break, taking the control that was missing from their life.",
 )
-def no_missed_before_break(case: CaseFile) -> Iterator[Breach]:
+def no_missed_before_break(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     if not case.planned_breaks:
         return
+    window = timedelta(days=protocol.release.settings.danger_window_days)
     for i, session in enumerate(case.sessions):
         if session.attendance is not _MISSED:
             continue
         for brk in case.planned_breaks:
-            if brk.starts_on - timedelta(days=DANGER_DAYS) <= session.on < brk.starts_on:
+            if brk.starts_on - window <= session.on < brk.starts_on:
                 yield Breach(("sessions", i))
                 break
 
@@ -182,11 +181,13 @@ def breaks_prepared(case: CaseFile) -> Iterator[Breach]:
     severity=Severity.warning,
     stage=Stage.treatment,
     paragraphs=("P6",),
-    message="During treatment more than 91 days passed without an interim progress report.",
+    message="During treatment more than {report_interval_days} days passed without an interim "
+    "progress report.",
     rationale="The case manager's interim reports on progress feed the risk assessment. The "
-    "source gives no interval; this handbook sets one quarter (91 days).",
+    "source gives no interval; this handbook sets one quarter (91 days in release 1.0.0), a "
+    "setting of each release.",
 )
-def reports_regular(case: CaseFile) -> Iterator[Breach]:
+def reports_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     plan = case.treatment_plan
     if plan is None:
         return
@@ -195,7 +196,8 @@ def reports_regular(case: CaseFile) -> Iterator[Breach]:
         return
     dates = sorted(r.sent_on for r in case.interim_reports if plan.starts_on <= r.sent_on <= end)
     marks = [plan.starts_on, *dates, end]
-    if any((b - a).days > REPORT_INTERVAL_DAYS for a, b in itertools.pairwise(marks)):
+    interval = protocol.release.settings.report_interval_days
+    if any((b - a).days > interval for a, b in itertools.pairwise(marks)):
         yield Breach(("interim_reports",))
 
 

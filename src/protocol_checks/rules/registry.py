@@ -39,6 +39,7 @@ class JudgedBy(Protocol):
 
     rules: dict[str, Rule]
     items: dict[str, Any]
+    release: Any  # a protocol_checks.release.Release: its settings are the release's own
 
     def due_attestations(self, case: CaseFile) -> frozenset[str]: ...
 
@@ -64,6 +65,9 @@ class Rule:
     """Case-file fields that must be recorded for the rule to count as met."""
     applies: Applies | None = field(default=None, repr=False, compare=False)
     """When given: a reason the rule does not judge a case (not applicable, or not yet due)."""
+    example: str | None = None
+    """Why the rule has no failing example case among the shipped ones (almost never: every
+    rule is shown failing; this says when that cannot yet be, and what proves it instead)."""
 
     @property
     def anchor(self) -> str:
@@ -112,6 +116,7 @@ def rule(
     needs: tuple[str, ...],
     applies: Applies | None = None,
     variants: dict[str, str] | None = None,
+    example: str | None = None,
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``id``; IDs are stable and never reused.
 
@@ -128,7 +133,7 @@ def rule(
         REGISTRY[id] = Rule(
             id=id, title=title, severity=severity, stage=stage, paragraphs=paragraphs,
             message=message, rationale=rationale, check=check, variants=variants or {},
-            needs=needs, applies=applies,
+            needs=needs, applies=applies, example=example,
         )
         return check
 

@@ -92,7 +92,9 @@ class RuleCatalogueDirective(ProtocolDirective):
     def _example_rows(self, rule: Rule) -> list:
         rows = []
         failing = failing_example(self.env.app, rule.id)
-        if failing is None:
+        if failing is None and rule.example is not None:
+            rows.append((["Failing example", rule.example], []))
+        elif failing is None:
             warn(f"rule {rule.id} has no failing example", ProtocolWarning.examples,
                  self.get_location())
         else:

@@ -4,7 +4,6 @@ cannot drift from the program."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from docutils import nodes
@@ -13,15 +12,24 @@ from sphinx.application import Sphinx
 from protocol_checks.cli import build_parser
 from protocol_checks.sphinxext.common import ProtocolDirective
 
+WIDTH = 88
+"""Columns of the help shown in the handbook, whatever the terminal building it."""
+
+
+def _fixed_width(prog: str) -> argparse.HelpFormatter:
+    return argparse.HelpFormatter(prog, width=WIDTH)
+
 
 def help_texts() -> list[tuple[str, str]]:
-    """(name, help) for the main command and each sub-command, at a fixed width."""
-    os.environ["COLUMNS"] = "88"
+    """(name, help) for the main command and each sub-command, at a fixed width (given to the
+    formatter, so the build does not touch the environment)."""
     parser = build_parser()
+    parser.formatter_class = _fixed_width
     out = [("protocol-checks", parser.format_help())]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
+                sub.formatter_class = _fixed_width
                 out.append((name, sub.format_help()))
     return out
 

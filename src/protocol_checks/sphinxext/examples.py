@@ -4,6 +4,10 @@
 validator's actual findings (each linked to its rule), computed when the handbook is built, so a
 change to a rule changes the page. With ``:exercise:``, the findings are hidden behind an answer
 dropdown ("spot the problem"). The catalogue uses the same helpers for its examples.
+
+An example file is data, never markup: its text, the facts drawn from it and the findings are
+built as docutils nodes (a literal block, text nodes, a table), so no value in it, however
+hostile, can open a raw HTML block or close a code fence.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from protocol_checks.findings import FileResult
+from protocol_checks.inputs import Settings, check_path
 from protocol_checks.rules import Rule
 from protocol_checks.sphinxext.common import ProtocolDirective, table, warn, xref
-from protocol_checks.validate import Settings, check_path
 
 
 def examples_root(app: Sphinx) -> Path:

@@ -13,12 +13,12 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
+from protocol_checks.links import RULES_PAGE
 from protocol_checks.protocol import PARAGRAPHS, load_protocol
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn
 from protocol_checks.sphinxext.examples import failing_example, relative_example
 from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 from protocol_checks.sphinxext.xref import citations
-from protocol_checks.validate import RULES_PAGE
 
 RULES_DOC = RULES_PAGE.removesuffix(".html")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from collections import Counter
 
+from protocol_checks.links import item_url
 from protocol_checks.protocol import Protocol
 from protocol_checks.status import ItemStatus
 
@@ -36,8 +37,7 @@ LEAD = ("How many readable cases have each checklist item in each status. 'No re
         "'awaiting attestation'.")
 
 
-def item_section(counts: ItemCounts, protocol: Protocol, checklists_page: str,
-                 head: str) -> str:
+def item_section(counts: ItemCounts, protocol: Protocol, base_url: str, head: str) -> str:
     """An HTML section (opened by ``head``) with one row per item, grouped by checklist."""
     if not counts.cases:
         return head + "<p>No readable case files.</p></section>"
@@ -48,7 +48,7 @@ def item_section(counts: ItemCounts, protocol: Protocol, checklists_page: str,
         for item in checklist.items:
             found = counts.counts.get(item.id, Counter())
             cells = "".join(f"<td>{found[s]:,}</td>" for s in COLUMNS)
-            link = html.escape(f"{checklists_page}#{item.anchor}", quote=True)
+            link = html.escape(item_url(base_url, item.id), quote=True)
             rows.append(f'<tr><th scope="row"><a href="{link}">{html.escape(item.id)}</a></th>'
                         f"{cells}</tr>")
         parts.append(f'<div class="scroll" tabindex="0" role="region" aria-label="'

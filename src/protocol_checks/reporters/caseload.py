@@ -19,20 +19,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from typing import TextIO
 
 from protocol_checks import __version__
 from protocol_checks.case import Stage
-from protocol_checks.caseload_items import LEAD as ITEMS_LEAD
-from protocol_checks.caseload_items import ItemCounts, item_section
 from protocol_checks.findings import FileResult
+from protocol_checks.links import rule_url
 from protocol_checks.names import display_name, safe_link_base
 from protocol_checks.protocol import Protocol, load_protocol
 from protocol_checks.reporters.base import Summary
-
-RULES_PAGE = "reference/rules.html"
-CHECKLISTS_PAGE = "checklists/index.html"
-"""The rule catalogue's page in the handbook, relative to its root (as in validate.py)."""
+from protocol_checks.reporters.caseload_items import LEAD as ITEMS_LEAD
+from protocol_checks.reporters.caseload_items import ItemCounts, item_section
 
 TOP_CASES = 50
 """How many cases the "needing action first" table lists."""
@@ -178,81 +176,15 @@ def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "")
 # --------------------------------------------------------------------------------------------
 # Rendering
 
-CSS = """
-:root{--ink:#1b1b1b;--muted:#4a4a4a;--line:#c9c9c9;--soft:#f3f4f6;--accent:#1d4f91;
---error:#a4161a;--warning:#7a4a00;--advice:#1d4f91;--waived:#555;--ok:#1e6b35}
-*{box-sizing:border-box}
-html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
-color:var(--ink);background:#fff;line-height:1.45}
-body{margin:0 auto;max-width:68rem;padding:1.5rem 1.25rem 3rem}
-a{color:var(--accent)}
-a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-.skip{position:absolute;left:-999px}
-.skip:focus{left:1rem;top:1rem;background:#fff;padding:.4rem .6rem;border:2px solid var(--accent)}
-header{border-bottom:3px solid var(--ink);margin-bottom:1.25rem;padding-bottom:.75rem}
-h1{font-size:1.75rem;margin:0 0 .25rem}
-h2{font-size:1.3rem;margin:2.25rem 0 .5rem;padding-bottom:.2rem;border-bottom:1px solid var(--line)}
-.meta{color:var(--muted);margin:0;font-size:.95rem}
-nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;padding:0;margin:.5rem 0 0;list-style:none}
-.lead{color:var(--muted);margin:.25rem 0 .75rem;max-width:52rem}
-.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(7.5rem,1fr));gap:.6rem;margin:0}
-.totals div{border:1px solid var(--line);border-left:6px solid var(--muted);border-radius:4px;
-padding:.5rem .75rem;background:var(--soft)}
-.totals dt{font-size:.85rem;color:var(--muted)}
-.totals dd{margin:0;font-size:1.6rem;font-weight:700;font-variant-numeric:tabular-nums}
-.totals .t-error{border-left-color:var(--error)}
-.totals .t-warning{border-left-color:var(--warning)}
-.totals .t-advice{border-left-color:var(--advice)}
-.totals .t-unreadable{border-left-color:var(--ink)}
-.scroll{overflow-x:auto;margin:.75rem 0}
-.scroll:focus-visible{outline:3px solid var(--accent)}
-.scroll table{margin:0}
-table{border-collapse:collapse;width:100%;margin:.75rem 0;font-size:.93rem}
-caption{text-align:left;font-weight:600;padding:.25rem 0}
-th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
-thead th{border-bottom:2px solid var(--ink);background:var(--soft)}
-td.stage{white-space:nowrap}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-th.file,td.file{font-weight:400;overflow-wrap:anywhere;min-width:12rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
-font-size:.88rem}
-code,.rule{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;
-white-space:nowrap}
-.sev{display:inline-block;border:1px solid currentColor;border-radius:3px;padding:0 .35rem;
-font-size:.82rem;font-weight:600}
-.sev-error{color:var(--error)}.sev-warning{color:var(--warning)}.sev-advice{color:var(--advice)}
-figure{margin:.75rem 0 0}
-figure svg{display:block;width:100%;max-width:46rem;height:auto}
-figcaption{color:var(--muted);font-size:.9rem}
-.legend{display:flex;gap:1rem;flex-wrap:wrap;padding:0;margin:.25rem 0;list-style:none;
-font-size:.88rem}
-.swatch{display:inline-block;width:.9rem;height:.9rem;vertical-align:-.1rem;margin-right:.3rem;
-border:1px solid var(--ink)}
-.empty{padding:.6rem .8rem;background:var(--soft);border-left:4px solid var(--ok)}
-footer{margin-top:3rem;border-top:1px solid var(--line);padding-top:.75rem;color:var(--muted);
-font-size:.88rem}
-@media print{
-@page{margin:15mm}
-body{max-width:none;padding:0;font-size:10pt}
-nav,.skip{display:none}
-h2{break-after:avoid}
-tr,figure,.totals div{break-inside:avoid}
-.scroll{overflow:visible}
-figure svg{max-width:36rem}
-caption{break-after:avoid}
-thead{display:table-header-group}
-a{color:inherit;text-decoration:none}
-*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-}
-"""
+CSS = (resources.files("protocol_checks.reporters") / "caseload.css").read_text(encoding="utf-8")
+"""The page's style sheet, inlined into the report so it needs no other file."""
 
 _FILL = {"error": "#a4161a", "warning": "#b36b00", "advice": "#1d4f91"}
 """Bar fills: each has at least 3:1 contrast with the white page (WCAG non-text contrast)."""
 
 
-def _rule_link(base_url: str, rule_id: str, protocol: Protocol) -> str:
-    rule = protocol.rules.get(rule_id)
-    anchor = rule.anchor if rule is not None else f"rule-{rule_id.lower()}"
-    href = f"{base_url}{RULES_PAGE}#{anchor}"
+def _rule_link(base_url: str, rule_id: str) -> str:
+    href = rule_url(base_url, rule_id)
     return f'<a class="rule" href="{_e(href)}">{_e(rule_id)}</a>'
 
 
@@ -360,7 +292,7 @@ def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
         rule = protocol.rules.get(rid)
         title = rule.title if rule is not None else "(rule not in this protocol version)"
         rows.append(
-            f'<tr><th scope="row">{_rule_link(base_url, rid, protocol)}</th><td>{_e(title)}</td>'
+            f'<tr><th scope="row">{_rule_link(base_url, rid)}</th><td>{_e(title)}</td>'
             f"<td>{_sev(_rule_severity(rid, protocol))}</td>"
             f'<td class="num">{_n(n)}</td><td class="num">{_n(c.files_by_rule[rid])}</td></tr>')
     return (
@@ -481,7 +413,7 @@ def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime) -> str
         '<li><a href="#unreadable-h">Unreadable files</a></li></ul></nav></header>',
         '<main id="main">',
         _totals(s), _by_rule(c, protocol, protocol_base(base_url)), _by_stage(c), _first_cases(c),
-        item_section(c.items, protocol, f"{protocol_base(base_url)}{CHECKLISTS_PAGE}",
+        item_section(c.items, protocol, protocol_base(base_url),
                      _section_head("items", "Checklist items", ITEMS_LEAD)),
         _unreadable(c),
         "</main><footer><p>This report holds no content from the case files: only file names, "

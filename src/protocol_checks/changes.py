@@ -1,0 +1,95 @@
+"""What changed between two protocol releases, read from their ledgers (never written by hand).
+
+The same list feeds ``protocol-checks changes OLD NEW`` and each release's "what changed for
+staff" page in the handbook: items added, removed or reworded; rules added or withdrawn; changes
+of severity, stage, source paragraphs or messages; settings; case-file fields added or removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "item" | "rule" | "setting" | "field"
+    subject: str  # an item or rule ID, a setting or a field name
+    what: str  # "added", "removed", "reworded", "withdrawn", "severity", "stage", ...
+    old: Any = None
+    new: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def sentence(self) -> str:
+        """One line a clinician can read (IDs, protocol wording and values, no case data)."""
+        label = {"item": "Item", "rule": "Rule", "setting": "Setting", "field": "Case-file field"}
+        head = f"{label[self.kind]} {self.subject}"
+        if self.what in ("added", "removed", "withdrawn"):
+            text = f": {self.new}" if self.what == "added" and isinstance(self.new, str) else ""
+            return f"{head} {self.what}{text}"
+        if self.what in ("reworded", "message"):
+            return f"{head} {self.what}: now \u201c{self.new}\u201d (was \u201c{self.old}\u201d)"
+        return f"{head}: {self.what} {_show(self.old)} \u2192 {_show(self.new)}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+def _items(ledger: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {i["id"]: (c["id"], i) for c in ledger["checklists"] for i in c["items"]}
+
+
+def _item_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    before, after = _items(old), _items(new)
+    out = [Change("item", i, "added", None, after[i][1]["text"]) for i in after if i not in before]
+    out += [Change("item", i, "removed", before[i][1]["text"]) for i in before if i not in after]
+    for item_id in (i for i in after if i in before):
+        (was_list, was), (now_list, now) = before[item_id], after[item_id]
+        if was["text"] != now["text"]:
+            out.append(Change("item", item_id, "reworded", was["text"], now["text"]))
+        if was_list != now_list:
+            out.append(Change("item", item_id, "checklist", was_list, now_list))
+        for key, what in (("check", "checked by"), ("source", "source"), ("when", "applies")):
+            if was.get(key) != now.get(key):
+                out.append(Change("item", item_id, what, was.get(key), now.get(key)))
+    return out
+
+
+def _rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    before, after = old["rules"], new["rules"]
+    out = [Change("rule", r, "added", None, after[r]["title"]) for r in after if r not in before]
+    out += [Change("rule", r, "withdrawn", before[r]["title"]) for r in before if r not in after]
+    for rule_id in (r for r in after if r in before):
+        was, now = before[rule_id], after[rule_id]
+        for key in ("severity", "stage", "paragraphs"):
+            if was[key] != now[key]:
+                out.append(Change("rule", rule_id, key, was[key], now[key]))
+        if was["message"] != now["message"]:
+            out.append(Change("rule", rule_id, "message", was["message"], now["message"]))
+    return out
+
+
+def _fields(schema: dict[str, Any]) -> set[str]:
+    """Every property of every object in the schema, as ``Object.field``."""
+    out = {f"CaseFile.{p}" for p in schema.get("properties", {})}
+    for name, definition in schema.get("$defs", {}).items():
+        out |= {f"{name}.{p}" for p in definition.get("properties", {})}
+    return out
+
+
+def between(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every change from ledger ``old`` to ledger ``new``, items first."""
+    out = _item_changes(old, new) + _rule_changes(old, new)
+    for key in sorted(set(old["settings"]) | set(new["settings"])):
+        if old["settings"].get(key) != new["settings"].get(key):
+            out.append(Change("setting", key, "value", old["settings"].get(key),
+                              new["settings"].get(key)))
+    was, now = _fields(old["schema"]), _fields(new["schema"])
+    out += [Change("field", f, "added") for f in sorted(now - was)]
+    out += [Change("field", f, "removed") for f in sorted(was - now)]
+    return out

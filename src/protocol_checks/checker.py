@@ -1,0 +1,44 @@
+"""The checker that ``validate`` and ``report`` share (check-jsonschema's shape): the settings
+of a run, its result cache, and the stream of results, cache-aware.
+
+Opening a checker opens the cache (a folder that is not safe raises ``CacheError``, which the
+command turns into exit status 2); closing it saves what the run added and returns a warning,
+never raises, because a cache not saved costs the next run time, not this run its result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from protocol_checks.cache import ResultCache
+from protocol_checks.findings import FileResult
+from protocol_checks.inputs import Settings, use_cache
+from protocol_checks.judge import name_findings
+from protocol_checks.workers import run
+
+
+class Checker:
+    def __init__(self, paths: Sequence[str], settings: Settings, jobs: int,
+                 cache_dir: str | None = None) -> None:
+        self.paths = list(paths)
+        self.settings = settings
+        self.jobs = jobs
+        self.cache = (ResultCache(cache_dir, self.paths, max_bytes=settings.max_bytes)
+                      if cache_dir else None)
+
+    def results(self) -> Iterator[FileResult]:
+        """Every input's result in input order, storing fresh ones in the cache. File names
+        that look identifying get PRIV-002's finding here, after the cache: the cache is keyed
+        by content, and a name is not content."""
+        use_cache(self.cache)  # before workers are forked, so they inherit it
+        try:
+            for result in run(self.paths, self.settings, jobs=self.jobs):
+                if self.cache is not None and result.digest is not None:
+                    self.cache.put(result.digest, result)
+                yield name_findings(result)
+        finally:
+            use_cache(None)
+
+    def close(self) -> str | None:
+        """Save the cache; a warning if it could not be saved."""
+        return self.cache.save() if self.cache is not None else None

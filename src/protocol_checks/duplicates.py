@@ -1,0 +1,95 @@
+"""Duplicate keys: one fast check for the fast path, one exact check for everything else.
+
+An object that repeats a key is ambiguous (parsers differ on which value wins; pydantic's keeps
+the last, silently), so the loader refuses it. Both checks only answer whether some object repeats
+a key; :func:`protocol_checks.locate.scan` finds where, once a file is known to be refused.
+
+**Fast**, :func:`unambiguous`: after pydantic has validated the bytes into a case, with no second
+parse. It requires bytes without a ``\\u`` escape (``parse`` takes its fast path only then): an
+escape could spell a colon, or a key, differently. Without one,
+
+- the colons in the bytes are the key occurrences (outside strings every colon separates a key
+  from its value) plus the colons inside strings (no other escape spells a colon), and
+- the check counts, over every object of the case, the keys the input set (pydantic's
+  ``model_fields_set``) plus the colons in its free-text values, and compares the two.
+
+*Sound* (equal only without duplicates), whatever the model: each key counted is a distinct key
+occurrence in the bytes and each string counted is one string in the bytes, so the count never
+exceeds the colons; and a repeated key is counted once (pydantic keeps the last value; an object
+under a value it discarded is not counted at all), so any duplicate makes the count fall short.
+
+*Complete* (a valid case without duplicates is always equal, so a clean file never pays for the
+exact check). This relies on the model: ``extra="forbid"`` makes every key of the bytes a field
+that the case records as set (an unknown key fails validation) and field names hold no colons;
+no field is a plain dict, so every object is a model the count visits; and every string that can
+hold a colon is a free-text field it counts, because the others hold none in a valid case
+(identifiers, rule IDs and waiver paths have patterns that exclude it, enum values have none,
+strict dates are ``YYYY-MM-DD``; see :class:`protocol_checks.shapes.Shape`). Should a change to
+the model break this (a pattern admitting a colon, a dict field, ``extra="allow"``), the result
+would still be right: clean files would just take the careful path. tests/test_duplicate_keys.py
+checks the two checks agree.
+
+**Exact**, :func:`parse_unique`: Python's JSON parser with a hook that refuses any object with a
+repeated key. It needs no case and accepts any text, so the careful path and schema-invalid input
+(where there is no case to count) use it.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from protocol_checks.case import CaseFile
+from protocol_checks.shapes import SHAPES
+
+_FIELDS_SET = operator.attrgetter("__pydantic_fields_set__")
+
+
+def unambiguous(case: CaseFile, data: bytes) -> bool:
+    """True when ``data``, which validated into ``case`` and holds no ``\\u`` escape, repeats
+    no key in any object (the module's docstring gives the reasoning)."""
+    return data.count(b":") == _keys_and_text_colons(case)
+
+
+def _keys_and_text_colons(obj: BaseModel) -> int:
+    """Keys the input gave this object and everything in it, plus the colons in its strings."""
+    shape = SHAPES[type(obj)]
+    values = obj.__dict__
+    count = len(obj.__pydantic_fields_set__)
+    for name in shape.text:
+        value = values[name]
+        if value is not None:
+            count += value.count(":")
+    for name in shape.nested:
+        value = values[name]
+        if value is None:
+            continue
+        if type(value) is not list:
+            count += _keys_and_text_colons(value)
+        elif value:
+            inner = SHAPES[type(value[0])]
+            if inner.nested or inner.text:
+                count += sum(map(_keys_and_text_colons, value))
+            else:  # lists of plain records (sessions, reports): counted without a call each
+                count += sum(map(len, map(_FIELDS_SET, value)))
+    return count
+
+
+class DuplicateKey(Exception):
+    """Some object in the document repeats a key."""
+
+
+def _unique_pairs(pairs: list[tuple[str, object]]) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise DuplicateKey
+    return result
+
+
+def parse_unique(text: str, parse_constant: Callable[[str], object] | None = None) -> object:
+    """``json.loads(text)``, raising :class:`DuplicateKey` for an object that repeats a key
+    (and json's own errors for malformed text)."""
+    return json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=parse_constant)

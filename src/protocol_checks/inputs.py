@@ -1,0 +1,115 @@
+"""Inputs to results: files and folders to check, their bytes, and the result cache.
+
+Folders are walked in a stable order; every file or folder that cannot be read becomes an input
+problem naming it, never a silent skip. The cache (``--cache``) is installed here before worker
+processes are forked, so they inherit it read-only; new results travel back to the parent,
+which stores them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from protocol_checks.findings import FileResult, InputProblem
+from protocol_checks.judge import result_for
+from protocol_checks.loader import MAX_BYTES, parse, read_bytes
+
+if TYPE_CHECKING:  # the cache module imports this one's neighbours; only its type is needed
+    from protocol_checks.cache import ResultCache
+
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a run's results depend on, apart from the files themselves."""
+
+    handbook_url: str = ""
+    max_bytes: int = MAX_BYTES
+    item_statuses: bool = False
+    """Also mark every checklist item for each case (the caseload report counts them)."""
+    release: str | None = None
+    """Judge every case by this protocol release instead of the one it declares (a preview)."""
+
+    @property
+    def cacheable(self) -> bool:
+        """The cache holds findings under the declared release: previews and item statuses
+        are checked afresh."""
+        return not self.item_statuses and self.release is None
+
+
+def check_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
+    if len(data) > settings.max_bytes:
+        return FileResult(name, problems=[InputProblem(
+            f"input is larger than the limit of {settings.max_bytes:,} bytes (see --max-bytes)")])
+    return result_for(name, parse(data), settings.item_statuses, settings.release)
+
+
+def check_path(name: str, settings: Settings) -> FileResult:
+    """Check one file (or ``-`` for standard input)."""
+    if name == STDIN:
+        data = sys.stdin.buffer.read(settings.max_bytes + 1)
+        return check_bytes("<stdin>", data, settings)
+    data, problem = read_bytes(name, settings.max_bytes)
+    if problem is not None:
+        return FileResult(name, problems=[problem])
+    assert data is not None
+    if _CACHE is None or not settings.cacheable:
+        return result_for(name, parse(data), settings.item_statuses, settings.release)
+    key = _CACHE.digest(data)
+    cached = _CACHE.get(name, key)
+    if cached is not None:
+        return cached
+    result = result_for(name, parse(data))
+    result.digest = key
+    return result
+
+
+_CACHE: ResultCache | None = None
+"""The result cache for this process, if any (see the module docstring)."""
+
+
+def use_cache(cache: ResultCache | None) -> None:
+    global _CACHE
+    _CACHE = cache
+
+
+def expand(paths: Iterable[str]) -> Iterator[str | FileResult]:
+    """Files to check, in a stable order: folders are walked for ``*.json``; symlinked folders
+    are not followed (no loops). A folder with no JSON yields a problem, not silence; so does
+    every folder that cannot be read, by name, since its cases would otherwise pass unchecked."""
+    for path in paths:
+        if path == STDIN or not os.path.isdir(path):
+            yield path
+            continue
+        found = failed = False
+        errors: list[OSError] = []
+        # The walk reports a folder it cannot list through ``onerror`` while moving on to the
+        # next; the trailing None collects any reported after the last folder it yields.
+        for step in itertools.chain(os.walk(path, onerror=errors.append), [None]):
+            for exc in errors:
+                failed = True
+                reason = (os.strerror(exc.errno) if exc.errno else "") or "unknown error"
+                yield FileResult(exc.filename or path, problems=[InputProblem(
+                    f"cannot read folder: {reason}; the files in it were not checked")])
+            errors.clear()
+            if step is None:
+                break
+            root, dirs, files = step
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(".json"):
+                    found = True
+                    yield os.path.join(root, name)
+        if not found and not failed:
+            yield FileResult(path, problems=[InputProblem("folder holds no .json files")])
+
+
+def check_item(item: str | FileResult, settings: Settings) -> FileResult:
+    """A file's result, or the problem ``expand`` already found."""
+    return item if isinstance(item, FileResult) else check_path(item, settings)

@@ -1,0 +1,84 @@
+"""Judge one parsed case: the rules its declared release calls for, as findings.
+
+The core of the validator: callable without the command line, prints nothing, raises nothing
+for bad input (bad input becomes an :class:`InputProblem` on the file's result). A case is
+judged by the protocol release it declares (:mod:`protocol_checks.protocols`), or by the one a
+preview asks for; an unknown release is judged by the newest, and DATA-001 says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from protocol_checks.case import CaseFile
+from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
+from protocol_checks.identifiers import name_problem
+from protocol_checks.loader import Loaded
+from protocol_checks.locate import PathLines
+from protocol_checks.protocol import Protocol, load_protocol
+from protocol_checks.protocols import protocol_for
+from protocol_checks.status import all_statuses
+
+
+def check_case(case: CaseFile, protocol: Protocol) -> list[Finding]:
+    """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet)."""
+    waivers: dict[str, list[str | None]] = {}
+    for w in case.waivers:
+        waivers.setdefault(w.rule, []).append(w.path)
+    findings = []
+    for rule, check in protocol.rules_at(case.effective_stage):
+        for breach in check(case):  # most rules find nothing: that path stays short
+            scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
+            path = breach.path
+            findings.append(Finding(
+                rule_id=rule.id, severity=rule.severity, path=path,
+                message=rule.message if breach.variant is None else rule.variants[breach.variant],
+                waived=scopes is not None and _covered(json_path(path), scopes),
+            ))
+    return findings
+
+
+def _covered(where: str, scopes: list[str | None]) -> bool:
+    """Whether a waiver scope (None: the whole case) covers the finding at ``where``."""
+    return any(scope is None or where == scope or where.startswith((scope + ".", scope + "["))
+               for scope in scopes)
+
+
+def judging(case: CaseFile, release: str | None = None) -> Protocol:
+    """The protocol that judges ``case``: the ``release`` asked for (a preview), else the one
+    the case declares, else (unknown) the newest, under which DATA-001 reports it."""
+    return protocol_for(release or case.protocol_version) or load_protocol()
+
+
+def result_for(name: str, loaded: Loaded, items: bool = False,
+               release: str | None = None) -> FileResult:
+    """Findings located to lines (only when there are findings), or the input's problems;
+    with ``items``, each checklist item's status as well."""
+    if loaded.case is None:
+        return FileResult(name, problems=loaded.problems)
+    try:
+        protocol = judging(loaded.case, release)
+        findings = check_case(loaded.case, protocol)
+        statuses = tuple((item_id, status.value) for item_id, status in
+                         all_statuses(loaded.case, findings, protocol)) if items else ()
+    except Exception:  # a defect in a rule must not crash a whole caseload run
+        return FileResult(name, problems=[InputProblem(
+            "internal error while applying the rules to this file; please report it "
+            "(the file itself may be fine)")])
+    if findings and loaded.text is not None:
+        located = PathLines(loaded.text)
+        findings = [dataclasses.replace(f, line=located.line_of(f.path)) for f in findings]
+        findings.sort(key=lambda f: (f.line or 0, f.rule_id, f.json_path))
+    return FileResult(name, findings=findings, stage=loaded.case.stage.value, items=statuses,
+                      release=protocol.release.version)
+
+
+def name_findings(result: FileResult) -> FileResult:
+    """``result`` with PRIV-002's finding added when the file's name looks like it holds an
+    NHS number or a name (the name is not in the finding: the file's own line names it)."""
+    kind = name_problem(result.name) if not result.unreadable else None
+    if kind is None:
+        return result
+    rule = load_protocol().rules["PRIV-002"]
+    finding = Finding(rule.id, rule.severity, rule.variants[f"file_name_{kind}"], ())
+    return dataclasses.replace(result, findings=[finding, *result.findings])

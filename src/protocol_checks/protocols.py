@@ -1,0 +1,60 @@
+"""Which protocol judges a case: its declared release, rebuilt from that release's ledger.
+
+The working release comes from ``checklists/`` and the rule code (:func:`load_protocol`); an
+earlier one is rebuilt from its ledger: its checklists and items as recorded, and each of its
+rules as the registered code with the severity, stage, paragraphs and messages the ledger
+records. A rule's code serves every release that lists its ID, so a change in what a rule
+requires must be a new rule ID (the old one withdrawn), never a silent edit.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+from protocol_checks.case import Stage
+from protocol_checks.findings import Severity
+from protocol_checks.ledger import read_ledger
+from protocol_checks.protocol import Checklist, Protocol, ProtocolError, for_release, load_protocol
+from protocol_checks.release import Release, all_releases, release, working_release
+from protocol_checks.rules import REGISTRY, Rule
+
+
+def _rule_as_recorded(rule_id: str, recorded: dict) -> Rule:
+    code = REGISTRY.get(rule_id)
+    if code is None:
+        raise ProtocolError(f"a ledger names rule {rule_id}, which this tool does not have; "
+                            "rules are withdrawn, never deleted")
+    return replace(code, title=recorded["title"], severity=Severity(recorded["severity"]),
+                   stage=Stage(recorded["stage"]), paragraphs=tuple(recorded["paragraphs"]),
+                   message=recorded["message"], rationale=recorded["rationale"],
+                   variants={**code.variants, **recorded["variants"]})
+
+
+@functools.cache
+def protocol_for(version: str) -> Protocol | None:
+    """The protocol of release ``version``, or None when this tool does not know it."""
+    found = release(version)
+    if found is None:
+        return None
+    if found.version == working_release().version:
+        return load_protocol()
+    ledger = read_ledger(version)
+    if ledger is None:
+        raise ProtocolError(f"release {version} is listed but has no ledger")
+    checklists = [Checklist.model_validate(c) for c in ledger["checklists"]]
+    settings_release = Release.model_validate({**ledger["release"], "status": found.status,
+                                               "settings": ledger["settings"]})
+    rules = [_rule_as_recorded(rid, rec) for rid, rec in ledger["rules"].items()]
+    return Protocol(checklists, for_release(rules, settings_release), settings_release)
+
+
+def newer_than(version: str) -> Release | None:
+    """The newest release, if it is newer than ``version`` (for the upgrade advice)."""
+    newest = working_release()
+    known = release(version)
+    return newest if known is not None and known.key < newest.key else None
+
+
+def supported() -> tuple[Release, ...]:
+    return all_releases()

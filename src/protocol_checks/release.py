@@ -1,0 +1,125 @@
+"""Protocol releases: what staff follow and case files declare, separate from the tool's version.
+
+``releases/releases.yaml`` lists every release with its metadata (date, status, review date,
+summary); the newest is the one the working data in ``checklists/`` and the rule code describe.
+Its settings (the report interval, the danger window before breaks) are data of the release, so
+a later release can change them without changing what an earlier one meant.
+
+Each released version also has a frozen snapshot, its ledger (``releases/<version>.json``,
+:mod:`protocol_checks.ledger`), from which a case declaring that version is judged.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+VERSION_PATTERN = r"^[0-9]+\.[0-9]+\.[0-9]+$"
+
+
+class ReleaseError(Exception):
+    """The shipped release data is inconsistent: a packaging error, not a user error."""
+
+
+class ReleaseStatus(StrEnum):
+    draft = "draft"
+    consultation = "consultation"
+    approved = "approved"
+    superseded = "superseded"
+
+
+class Settings(BaseModel):
+    """Service settings a release fixes (not from the source; each is the handbook's own)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    report_interval_days: int = Field(
+        ge=7, le=366, description="Longest interval between interim reports during treatment.")
+    danger_window_days: int = Field(
+        ge=1, le=60, description="Days before a planned break in which a missed session is a "
+        "warning sign.")
+
+
+class Release(BaseModel):
+    """One protocol release and its document control."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = Field(pattern=VERSION_PATTERN)
+    date: date
+    status: ReleaseStatus
+    review_date: date
+    summary: str = Field(min_length=10, max_length=200)
+    settings: Settings
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        """For ordering releases: 1.10.0 comes after 1.9.0."""
+        return tuple(int(part) for part in self.version.split("."))
+
+    def review_overdue(self, today: date) -> bool:
+        """Whether the review date has passed on ``today`` (given, never read from the clock
+        here, so a build or a test cannot start failing on a calendar date)."""
+        return today > self.review_date
+
+
+class _Releases(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    releases: list[Release] = Field(min_length=1)
+
+
+def releases_dir() -> Path:
+    """The release data: shipped inside the wheel, or beside ``src/`` in a source checkout."""
+    packaged = resources.files("protocol_checks") / "releases"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "releases"
+
+
+@functools.cache
+def all_releases(folder: str | None = None) -> tuple[Release, ...]:
+    """Every release, oldest first; the last is the working release."""
+    path = Path(folder or releases_dir()) / "releases.yaml"
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        found = _Releases.model_validate(data).releases
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ReleaseError(f"{path.name}: {exc}") from None
+    ordered = sorted(found, key=lambda r: r.key)
+    if [r.version for r in ordered] != [r.version for r in found]:
+        raise ReleaseError("releases.yaml must list releases oldest first")
+    if len({r.version for r in found}) != len(found):
+        raise ReleaseError("releases.yaml lists a release twice")
+    return tuple(found)
+
+
+def working_release() -> Release:
+    """The newest release: the one ``checklists/`` and the rule code describe."""
+    return all_releases()[-1]
+
+
+def release(version: str) -> Release | None:
+    return next((r for r in all_releases() if r.version == version), None)
+
+
+def supported_versions() -> list[str]:
+    return [r.version for r in all_releases()]
+
+
+PUBLISHED = frozenset({ReleaseStatus.consultation, ReleaseStatus.approved,
+                       ReleaseStatus.superseded})
+"""Statuses of a release teams may follow; a draft is still being written."""
+
+
+def newest_published() -> Release | None:
+    """The newest release teams may move their cases to (never a draft)."""
+    return next((r for r in reversed(all_releases()) if r.status in PUBLISHED), None)

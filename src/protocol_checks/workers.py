@@ -1,0 +1,75 @@
+"""Many files at once: the run over every input, in this process or in forked workers.
+
+Results stream back in input order. ``--jobs auto`` starts one worker per CPU only for inputs
+large enough to repay starting them; where the platform cannot fork, everything runs here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+
+from protocol_checks.findings import FileResult
+from protocol_checks.inputs import STDIN, Settings, check_item, expand
+from protocol_checks.protocol import load_protocol
+
+AUTO = 0
+"""``--jobs auto``: one worker per available CPU, for inputs large enough to repay them."""
+
+PARALLEL_FROM = 256
+"""With ``--jobs auto``, fewer files than this are checked in this process: starting workers
+would cost more than they save."""
+
+_CAN_FORK = hasattr(os, "fork")
+"""Whether this platform can fork workers; where it cannot (Windows), everything runs here."""
+
+_WORKER_SETTINGS = Settings()
+
+
+def _start_worker(settings: Settings) -> None:
+    """Receive the run's settings once per worker (not once per file) and load the protocol."""
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+    load_protocol()
+
+
+def _worker(item: str | FileResult) -> FileResult:
+    return check_item(item, _WORKER_SETTINGS)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity, which containers and ``taskset`` narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(jobs: int, files_at_least: int) -> int:
+    """Worker processes for a run: ``jobs`` as asked, or for ``AUTO`` one per CPU once there
+    are at least :data:`PARALLEL_FROM` files (1 means: no workers, check in this process).
+    Without ``fork`` every run is in this process, whatever was asked."""
+    if not _CAN_FORK:
+        return 1  # workers are forked (they inherit the loaded protocol and the cache)
+    if jobs != AUTO:
+        return jobs
+    return available_cpus() if files_at_least >= PARALLEL_FROM else 1
+
+
+def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[FileResult]:
+    """Results for every input, streamed, in input order; more than one job uses worker
+    processes, and ``AUTO`` decides from the CPUs and the number of files."""
+    paths = list(paths)
+    items = expand(paths)
+    first = list(itertools.islice(items, PARALLEL_FROM)) if jobs == AUTO else []
+    workers = worker_count(jobs, len(first))
+    items = itertools.chain(first, items)
+    if workers <= 1 or STDIN in paths:  # standard input is read once, by this process
+        for item in items:
+            yield check_item(item, settings)
+        return
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker,
+                                                  initargs=(settings,)) as pool:
+        yield from pool.imap(_worker, items, chunksize=64)
