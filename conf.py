@@ -1,28 +1,29 @@
 """Sphinx configuration for the handbook (sources in docs/, built with ``-c .``)."""
 
-from protocol_checks import __version__
+from protocol_checks.release import working_release
 
-project = "Outpatient Treatment Protocol for Sex Offenders"
+project = "Outpatient treatment protocol for people who have committed sexual offences"
 author = "Protocol handbook team"
 copyright = "2026, the protocol handbook team"
-version = release = __version__
+# The handbook's version is the protocol release it describes (not the tool's version).
+version = release = working_release().version
 
 extensions = ["myst_parser", "sphinx_design", "protocol_checks.sphinxext"]
 
 myst_enable_extensions = ["colon_fence", "deflist", "substitution", "fieldlist", "attrs_inline"]
 myst_heading_anchors = 3
-myst_substitutions = {"version": __version__}
+myst_substitutions = {"version": version}
 
 protocol_examples_dir = "examples/cases"
+# Document control. The release number, status, release date and review date are not set here:
+# they come from the release data (releases/releases.yaml), so each release carries its own.
 protocol_document = {
     "title": "Outpatient treatment for people who have committed sexual offences: protocol and checklists",
     "reference": "CP-OSO-001",
-    "status": "Draft, not approved by anyone (synthetic demonstration content)",
     "author": "Protocol handbook team",
     "owner": "Clinical lead, specialist outpatient service",
     "approved_by": "Not approved: no committee has reviewed this protocol",
     "date_approved": "Not approved",
-    "next_review": "2027-11-27",
     "supersedes": "None (first issue)",
 }
 
@@ -32,7 +33,7 @@ html_static_path = ["docs/_static"]
 html_css_files = ["handbook.css"]
 html_js_files = ["print-open.js"]
 html_favicon = "docs/_static/favicon.svg"
-html_title = f"Outpatient treatment protocol {version}"
+html_title = f"Outpatient treatment protocol, release {version}"
 html_theme = "pydata_sphinx_theme"
 html_show_sourcelink = False
 html_copy_source = False

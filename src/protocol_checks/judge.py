@@ -19,6 +19,16 @@ from protocol_checks.protocol import Protocol, load_protocol
 from protocol_checks.protocols import protocol_for
 from protocol_checks.status import all_statuses
 
+TOOL_RULES = ("DATA-009",)
+"""Advice the tool gives under every release, including releases recorded before the rule
+existed: that a newer release has been published."""
+
+
+def _tool_rules(protocol: Protocol) -> list:
+    newest = load_protocol()
+    return [(newest.rules[r], newest.rules[r].bind(newest))
+            for r in TOOL_RULES if r not in protocol.rules]
+
 
 def check_case(case: CaseFile, protocol: Protocol) -> list[Finding]:
     """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet)."""
@@ -26,7 +36,10 @@ def check_case(case: CaseFile, protocol: Protocol) -> list[Finding]:
     for w in case.waivers:
         waivers.setdefault(w.rule, []).append(w.path)
     findings = []
-    for rule, check in protocol.rules_at(case.effective_stage):
+    judged = protocol.rules_at(case.effective_stage)
+    if protocol is not load_protocol():
+        judged = [*judged, *_tool_rules(protocol)]
+    for rule, check in judged:
         for breach in check(case):  # most rules find nothing: that path stays short
             scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
             path = breach.path

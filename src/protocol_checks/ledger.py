@@ -18,6 +18,7 @@ from typing import Any
 
 from protocol_checks import __version__
 from protocol_checks.release import Release, ReleaseError, releases_dir
+from protocol_checks.rules import REGISTRY
 from protocol_checks.schema import case_schema
 
 LEDGER_FORMAT = 1
@@ -38,16 +39,25 @@ def snapshot(protocol: Any) -> dict[str, Any]:
     release: Release = protocol.release
     return {
         "ledger_format": LEDGER_FORMAT,
-        "release": release.model_dump(mode="json", exclude={"settings"}),
+        # The status is not part of what a release means: it moves on (consultation, then
+        # superseded) in releases.yaml while the release stays the same.
+        "release": release.model_dump(mode="json", exclude={"settings", "status"}),
         "settings": release.settings.model_dump(mode="json"),
         "checklists": [c.model_dump(mode="json") for c in protocol.checklists],
-        "rules": {r.id: {
-            "title": r.title, "severity": r.severity.value, "stage": r.stage.value,
-            "paragraphs": list(r.paragraphs), "message": r.message,
-            "variants": dict(sorted(r.variants.items())), "rationale": r.rationale,
-            "needs": list(r.needs),
-        } for r in sorted(protocol.rules.values(), key=lambda r: r.id)},
+        "rules": {r.id: _recorded(r, REGISTRY[r.id])
+                  for r in sorted(protocol.rules.values(), key=lambda r: r.id)},
         "schema": case_schema(),
+    }
+
+
+def _recorded(rule: Any, code: Any) -> dict[str, Any]:
+    """A rule as its release states it; messages as written, with ``{setting}`` placeholders
+    kept, so they are filled in from the release's settings whenever it is loaded."""
+    return {
+        "title": rule.title, "severity": rule.severity.value, "stage": rule.stage.value,
+        "paragraphs": list(rule.paragraphs), "message": code.message,
+        "variants": dict(sorted(code.variants.items())), "rationale": rule.rationale,
+        "needs": list(rule.needs),
     }
 
 
@@ -99,7 +109,7 @@ def is_editorial(path: str) -> bool:
 
 
 def write_ledger(protocol: Any, root: Path, note: str | None = None,
-                 today: date | None = None) -> tuple[Path, list[str]]:
+                 today: date | None = None, folder: Path | None = None) -> tuple[Path, list[str]]:
     """Write (or amend) the ledger of ``protocol``'s release; return its path and the changes.
 
     An existing ledger may be rewritten only for wording changes, and only with a ``note``
@@ -107,8 +117,8 @@ def write_ledger(protocol: Any, root: Path, note: str | None = None,
     """
     new = snapshot(protocol)
     version = protocol.release.version
-    path = ledger_path(version)
-    old = read_ledger(version)
+    path = ledger_path(version, folder)
+    old = read_ledger(version, folder)
     amendments: list[dict[str, Any]] = []
     changed: list[str] = []
     if old is not None:

@@ -44,7 +44,7 @@ def protocol_for(version: str) -> Protocol | None:
         raise ProtocolError(f"release {version} is listed but has no ledger")
     checklists = [Checklist.model_validate(c) for c in ledger["checklists"]]
     settings_release = Release.model_validate({**ledger["release"], "status": found.status,
-                                               "settings": ledger["settings"]})
+                                               "settings": ledger["settings"]})  # status: now
     rules = [_rule_as_recorded(rid, rec) for rid, rec in ledger["rules"].items()]
     return Protocol(checklists, for_release(rules, settings_release), settings_release)
 

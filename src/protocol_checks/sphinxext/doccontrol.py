@@ -1,10 +1,16 @@
-"""Document control: the block NHS protocols open with, and the version and review date that
-every page's footer shows (so they print)."""
+"""Document control: the block NHS protocols open with, and the release and review date that
+every page's footer shows (so they print).
+
+The release's number, status, date and review date come from the release data
+(``releases/releases.yaml``), not from ``conf.py``: each release carries its own. Whether the
+review date has passed is decided when a page is read (a small script shows a notice), and by
+``protocol-checks governance`` in a service's CI, never by the build: a strict build must not
+start failing on a calendar date.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 from docutils import nodes
@@ -12,13 +18,15 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from protocol_checks import __version__
+from protocol_checks.release import working_release
 from protocol_checks.sphinxext.common import ProtocolDirective, table, warn
 from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
 FIELDS = [
     ("title", "Title"),
     ("reference", "Reference"),
-    ("version", "Version"),
+    ("version", "Protocol release"),
+    ("release_date", "Release date"),
     ("status", "Status"),
     ("author", "Author"),
     ("owner", "Owner"),
@@ -26,12 +34,25 @@ FIELDS = [
     ("date_approved", "Date approved"),
     ("next_review", "Next review date"),
     ("supersedes", "Supersedes"),
+    ("tool_version", "Built with"),
 ]
+
+STATUS_WORDS = {
+    "draft": "Draft in preparation; not approved by anyone",
+    "consultation": "Published for consultation and local adoption; not approved by anyone",
+    "approved": "Approved",
+    "superseded": "Superseded by a later release",
+}
 
 
 def document(config: Config) -> dict[str, str]:
+    """conf.py's fields (title, owner...) with the release's own number, dates and status."""
+    current = working_release()
     data = dict(config.protocol_document)
-    data["version"] = __version__
+    data.update(version=current.version, release_date=current.date.isoformat(),
+                status=STATUS_WORDS[current.status.value],
+                next_review=current.review_date.isoformat(),
+                tool_version=f"protocol-checks {__version__}")
     return data
 
 
@@ -48,15 +69,6 @@ class DocumentControlDirective(ProtocolDirective):
         return [result]
 
 
-def _check_review(_app: Sphinx, config: Config) -> None:
-    review = config.protocol_document.get("next_review")
-    try:
-        if review and date.fromisoformat(review) < date.today():
-            warn(f"the handbook's review date {review} has passed", ProtocolWarning.doccontrol)
-    except ValueError:
-        warn(f"next_review {review!r} is not an ISO date", ProtocolWarning.doccontrol)
-
-
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
                   doctree: object) -> None:
     del pagename, templatename, doctree
@@ -67,6 +79,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
 
 
 PRINT_CSS = "protocol-print.css"
+REVIEW_JS = "review-notice.js"
 
 
 def _print_css(app: Sphinx, exception: Exception | None) -> None:
@@ -85,6 +98,8 @@ def _print_css(app: Sphinx, exception: Exception | None) -> None:
     target = Path(app.outdir) / "_static" / PRINT_CSS
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(css, encoding="utf-8")
+    notice = Path(__file__).with_name(REVIEW_JS).read_text(encoding="utf-8")
+    (target.parent / REVIEW_JS).write_text(notice, encoding="utf-8")
 
 
 def setup_doccontrol(app: Sphinx) -> None:
@@ -92,5 +107,5 @@ def setup_doccontrol(app: Sphinx) -> None:
     app.connect("build-finished", _print_css)
     app.add_config_value("protocol_document", {}, "env", types=[dict])
     app.add_directive("document-control", DocumentControlDirective)
-    app.connect("config-inited", _check_review)
+    app.add_js_file(REVIEW_JS)
     app.connect("html-page-context", _page_context)

@@ -1,0 +1,215 @@
+"""Protocol releases: the ledger matches the data, every release is judged by its own ledger,
+and the tools around it (preview, changes, schema, governance) work.
+
+Until a second real release is published, a fixture release made here ("0.9.0", older than
+1.0.0, in a copy of the release folder) proves what needs two: a case on it is judged by its
+own rules and settings, gets the advice that a newer release exists, and can be previewed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from casefactory import clean_treatment_case
+
+from protocol_checks import cli, ledger, protocols, release
+from protocol_checks.case import CaseFile
+from protocol_checks.changes import between
+from protocol_checks.judge import check_case, judging
+from protocol_checks.ledger import differences, is_editorial, meaning, read_ledger, snapshot
+from protocol_checks.protocol import load_protocol
+from protocol_checks.release import ReleaseError, all_releases, working_release
+
+ROOT = Path(__file__).resolve().parents[1]
+CHANGELOG = ROOT / "docs" / "changelog.md"
+
+
+# --- the real ledger -----------------------------------------------------------------------
+
+def test_the_newest_release_matches_its_ledger() -> None:
+    recorded = read_ledger(working_release().version)
+    assert recorded is not None, "run 'protocol-checks ledger write'"
+    assert differences(meaning(recorded), meaning(snapshot(load_protocol()))) == []
+    assert re.fullmatch(r"[0-9a-f]{40}", recorded["source_commit"])
+
+
+def test_every_release_has_a_ledger_and_a_changelog_entry() -> None:
+    text = CHANGELOG.read_text(encoding="utf-8")
+    for r in all_releases():
+        assert read_ledger(r.version) is not None, r.version
+        assert re.search(rf"^## {re.escape(r.version)} \(", text, re.M), r.version
+
+
+def test_no_release_claims_an_approval() -> None:
+    assert all(r.status.value != "approved" for r in all_releases())
+
+
+def test_a_change_of_meaning_is_refused_and_wording_needs_a_note(tmp_path: Path) -> None:
+    folder = tmp_path / "releases"
+    shutil.copytree(release.releases_dir(), folder)
+    protocol = load_protocol()
+    path = ledger.ledger_path(protocol.release.version, folder)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["rules"]["CON-004"]["severity"] = "advice"  # as if the data had changed meaning
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"alter its meaning: rules\.CON-004\.severity"):
+        ledger.write_ledger(protocol, ROOT, folder=folder)
+    data["rules"]["CON-004"]["severity"] = "warning"
+    data["rules"]["CON-004"]["title"] = "An older wording"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReleaseError, match="need --editorial NOTE"):
+        ledger.write_ledger(protocol, ROOT, folder=folder)
+    _, changed = ledger.write_ledger(protocol, ROOT, note="title reworded", folder=folder,
+                                     today=date(2027, 1, 5))
+    assert changed == ["rules.CON-004.title"]
+    amended = json.loads(path.read_text(encoding="utf-8"))
+    assert amended["amendments"][-1] == {"date": "2027-01-05", "tool_version": amended[
+        "tool_version"], "note": "title reworded", "changed": ["rules.CON-004.title"]}
+    assert amended["source_commit"] == data["source_commit"]  # the release's commit is kept
+
+
+def test_editorial_fields_are_wording_only() -> None:
+    assert is_editorial("rules.CON-004.message") and is_editorial("checklists[0].items[2].text")
+    assert not is_editorial("rules.CON-004.severity")
+    assert not is_editorial("settings.report_interval_days")
+
+
+# --- a fixture release ---------------------------------------------------------------------
+
+OLD = "0.9.0"
+
+
+@pytest.fixture
+def older_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A release 0.9.0 before 1.0.0: MOD-006 an error, a 60-day report interval, DT-1 worded
+    differently, no CF-11 item and no DATA-009 rule, no ``notes`` field in its schema."""
+    folder = tmp_path / "releases"
+    shutil.copytree(release.releases_dir(), folder)
+    text = (folder / "releases.yaml").read_text(encoding="utf-8")
+    text = text.replace("releases:\n", "releases:\n  - version: 0.9.0\n    date: 2026-06-01\n"
+                        "    status: superseded\n    review_date: 2027-06-01\n    summary: A "
+                        "release made for the tests, before the first.\n    settings:\n"
+                        "      report_interval_days: 60\n      danger_window_days: 14\n", 1)
+    (folder / "releases.yaml").write_text(text, encoding="utf-8")
+    data = copy.deepcopy(read_ledger(working_release().version))
+    data["release"].update(version=OLD, date="2026-06-01", review_date="2027-06-01")
+    data["settings"]["report_interval_days"] = 60
+    data["rules"]["MOD-006"]["severity"] = "error"
+    del data["rules"]["DATA-009"]
+    for checklist in data["checklists"]:
+        checklist["items"] = [i for i in checklist["items"] if i["id"] != "CF-11"]
+        for item in checklist["items"]:
+            if item["id"] == "DT-1":
+                item["text"] = "Attendance is regular."
+    del data["schema"]["properties"]["notes"]
+    (folder / f"{OLD}.json").write_text(json.dumps(data), encoding="utf-8")
+    for module in (release, ledger):
+        monkeypatch.setattr(module, "releases_dir", lambda: folder)
+    for cached in (release.all_releases, protocols.protocol_for):
+        cached.cache_clear()
+    yield folder
+    for cached in (release.all_releases, protocols.protocol_for):
+        cached.cache_clear()
+
+
+def _case(version: str, **changes) -> CaseFile:
+    data = clean_treatment_case()
+    data["protocol_version"] = version
+    data["treatment_plan"]["planned_end_on"] = "2025-03-01"  # CBT planned for under 6 months
+    data.update(changes)
+    return CaseFile.model_validate_json(json.dumps(data))
+
+
+def test_a_case_is_judged_by_the_release_it_declares(older_release: Path) -> None:
+    old, new = _case(OLD), _case("1.0.0")
+    assert judging(old).release.version == OLD and judging(new).release.version == "1.0.0"
+    severity = {c.protocol_version: {f.rule_id: f.severity.value
+                                     for f in check_case(c, judging(c))} for c in (old, new)}
+    assert severity[OLD]["MOD-006"] == "error" and severity["1.0.0"]["MOD-006"] == "warning"
+    assert severity[OLD]["DATA-009"] == "advice"  # a newer release exists
+    assert "DATA-009" not in severity["1.0.0"]
+
+
+def test_settings_and_messages_follow_the_release(older_release: Path) -> None:
+    case = _case(OLD)
+    reports = [f for f in check_case(case, judging(case)) if f.rule_id == "CON-004"]
+    assert reports and "more than 60 days" in reports[0].message  # the first report is at day 70
+    newer = _case("1.0.0")
+    assert not [f for f in check_case(newer, judging(newer)) if f.rule_id == "CON-004"]
+
+
+def test_preview_judges_by_another_release(older_release: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(_case(OLD).model_dump_json(), encoding="utf-8")
+    assert cli.main(["validate", str(path), "--format", "json", "--no-progress"]) == 1
+    declared = json.loads(capsys.readouterr().out)["results"][0]
+    assert cli.main(["validate", str(path), "--format", "json", "--no-progress",
+                     "--protocol-version", "1.0.0"]) == 0
+    preview = json.loads(capsys.readouterr().out)["results"][0]
+    assert declared["release"] == OLD and preview["release"] == "1.0.0"
+    assert {f["rule"] for f in declared["findings"]} >= {"MOD-006", "CON-004", "DATA-009"}
+    assert "MOD-006" in {f["rule"] for f in preview["findings"]}  # a warning now
+    assert cli.main(["validate", str(path), "--protocol-version", "7.7.7"]) == 2
+    assert "--protocol-version names none of them" in capsys.readouterr().err
+
+
+def test_changes_lists_every_difference(older_release: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    found = between(read_ledger(OLD), read_ledger("1.0.0"))
+    summary = {(c.kind, c.subject, c.what) for c in found}
+    assert summary == {("item", "CF-11", "added"), ("item", "DT-1", "reworded"),
+                       ("rule", "DATA-009", "added"), ("rule", "MOD-006", "severity"),
+                       ("setting", "report_interval_days", "value"),
+                       ("field", "CaseFile.notes", "added")}
+    assert cli.main(["changes", OLD, "1.0.0"]) == 0
+    text = capsys.readouterr().out
+    assert "Rule MOD-006: severity error \u2192 warning" in text
+    assert "Setting report_interval_days: value 60 \u2192 91" in text
+    assert cli.main(["changes", OLD, "1.0.0", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["changes"]) == len(found)
+
+
+def test_schema_of_an_older_release(older_release: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["schema", "--protocol-version", OLD]) == 0
+    assert "notes" not in json.loads(capsys.readouterr().out)["properties"]
+    assert cli.main(["schema"]) == 0
+    assert "notes" in json.loads(capsys.readouterr().out)["properties"]
+
+
+def test_checklist_uses_the_cases_release(older_release: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(_case(OLD).model_dump_json(), encoding="utf-8")
+    cli.main(["checklist", "case-file", str(path)])
+    out = capsys.readouterr().out
+    assert f"judged by release {OLD}" in out and "CF-11" not in out
+    cli.main(["checklist", "during-treatment", str(path)])
+    assert "Attendance is regular." in capsys.readouterr().out
+
+
+def test_version_lists_every_release(older_release: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [x.split()[0] for x in lines[2:]] == [OLD, "1.0.0"]
+
+
+# --- document control on a fixed date ------------------------------------------------------
+
+def test_governance_check_uses_the_day_it_is_given(capsys: pytest.CaptureFixture[str]) -> None:
+    review = working_release().review_date
+    assert cli.main(["governance", "--on", review.isoformat()]) == 0
+    assert "within its review date" in capsys.readouterr().out
+    later = date.fromordinal(review.toordinal() + 1).isoformat()
+    assert cli.main(["governance", "--on", later]) == 1
+    assert "overdue for review" in capsys.readouterr().out
