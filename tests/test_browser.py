@@ -246,13 +246,13 @@ def test_print_hides_navigation_and_shows_whole_checklists(light, base_url: str)
         hidden.extend(
             f"table #{i + 1} row {j + 1}" for j in range(rows.count()) if not rows.nth(j).is_visible()
         )
-    footer = page.locator(".bd-footer").get_by_text("Protocol version")
+    footer = page.locator(".bd-footer").get_by_text("Protocol release")
     footer_visible = footer.count() > 0 and footer.first.is_visible()
     page.close()
     assert not shown_nav, f"navigation visible in print: {shown_nav}"
     assert count >= 1, "no table.checklist-table on the checklists page"
     assert not hidden, f"checklist parts hidden in print: {hidden}"
-    assert footer_visible, "footer with 'Protocol version' not visible in print"
+    assert footer_visible, "footer with 'Protocol release' not visible in print"
 
 
 def _hidden_details_content(page) -> tuple[int, list[str]]:

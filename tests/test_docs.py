@@ -118,13 +118,16 @@ def test_case_file_reference_lists_every_field(built_site: Path) -> None:
             assert literal in html, field
 
 
-def test_version_and_review_date_in_every_page_footer(built_site: Path) -> None:
-    from protocol_checks import __version__
+def test_release_and_review_date_in_every_page_footer(built_site: Path) -> None:
+    from protocol_checks.release import working_release
 
+    current = working_release()
     for page in ["index.html", "checklists/index.html", RULES_PAGE]:
         html = (built_site / page).read_text(encoding="utf-8")
-        assert f"Protocol version <strong>{__version__}</strong>" in html
-        assert "next review <strong>" in html
+        assert f"Protocol release <strong>{current.version}</strong>" in html
+        assert f"next review <strong>{current.review_date.isoformat()}</strong>" in html
+        assert f'data-review="{current.review_date.isoformat()}"' in html
+        assert "review-notice.js" in html
 
 
 def test_search_index_is_local_and_holds_protocol_terms(built_site: Path) -> None:

@@ -301,3 +301,16 @@ def test_pre_commit_entry_runs(workspace: tuple[Path, dict]) -> None:
     done = subprocess.run([*shlex.split(hook["entry"]), *clean], capture_output=True, text=True,
                           cwd=cwd, env=_env(), timeout=120)
     assert done.returncode == 0, done.stdout
+
+
+def test_snippets_pin_a_recorded_release_commit() -> None:
+    """What the how-to pins (pre-commit's rev, pip's @commit) is a commit a ledger records."""
+    import json as _json
+
+    commits = {_json.loads(p.read_text(encoding="utf-8"))["source_commit"]
+               for p in (ROOT / "releases").glob("*.json")}
+    config = yaml.safe_load((SNIPPETS / "pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert config["repos"][0]["rev"] in commits
+    for name in ("github-workflow.yml", "gitlab-ci.yml"):
+        pins = re.findall(r"git\+\S+@([0-9a-f]{40})", (SNIPPETS / name).read_text(encoding="utf-8"))
+        assert pins and set(pins) <= commits, name

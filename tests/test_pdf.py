@@ -49,8 +49,9 @@ def test_pdf_contains_every_checklist_and_item(pdf_text: str) -> None:
             assert item.id in flat, item.id
 
 
-def test_pdf_pages_carry_version_and_review_date(pdf_text: str) -> None:
-    from protocol_checks import __version__
+def test_pdf_pages_carry_release_and_review_date(pdf_text: str) -> None:
+    from protocol_checks.release import working_release
 
-    assert pdf_text.count(f"version {__version__}") > 20
-    assert "next review" in pdf_text
+    current = working_release()
+    assert pdf_text.count(f"release {current.version}") > 20  # the print footer on every page
+    assert f"next review {current.review_date.isoformat()}" in pdf_text

@@ -18,11 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol_checks.case import CaseFile, Modality, Stage
-from protocol_checks.release import Release, newest_published, working_release
+from protocol_checks.release import YAML_LOADER, Release, newest_published, working_release
 from protocol_checks.rules import Rule, all_rules
 from protocol_checks.rules.registry import Bound
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 
 Paragraph = str  # "P1".."P13"
 PARAGRAPHS = tuple(f"P{n}" for n in range(1, 14))
@@ -222,7 +220,7 @@ def read_checklists(folder: Path) -> list[Checklist]:
     out = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
             out.append(Checklist.model_validate(data))
         except (yaml.YAMLError, ValidationError) as exc:
             raise ProtocolError(f"{path.name}: {exc}") from None

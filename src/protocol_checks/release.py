@@ -20,7 +20,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The safe YAML loader for the protocol's data files, in C (libyaml) when available: 10x faster."""
 
 VERSION_PATTERN = r"^[0-9]+\.[0-9]+\.[0-9]+$"
 
@@ -90,7 +91,7 @@ def all_releases(folder: str | None = None) -> tuple[Release, ...]:
     """Every release, oldest first; the last is the working release."""
     path = Path(folder or releases_dir()) / "releases.yaml"
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         found = _Releases.model_validate(data).releases
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ReleaseError(f"{path.name}: {exc}") from None

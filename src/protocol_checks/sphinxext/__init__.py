@@ -22,6 +22,7 @@ def setup(app: Sphinx) -> dict:
     from protocol_checks.sphinxext.commandhelp import setup_commandhelp
     from protocol_checks.sphinxext.doccontrol import setup_doccontrol
     from protocol_checks.sphinxext.examples import setup_examples
+    from protocol_checks.sphinxext.releases import setup_releases
     from protocol_checks.sphinxext.traceability import setup_traceability
     from protocol_checks.sphinxext.warnings_ import setup_warnings
     from protocol_checks.sphinxext.xref import setup_xref
@@ -34,5 +35,6 @@ def setup(app: Sphinx) -> dict:
     setup_doccontrol(app)
     setup_traceability(app)
     setup_examples(app)
+    setup_releases(app)
     setup_warnings(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

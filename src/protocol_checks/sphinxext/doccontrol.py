@@ -87,7 +87,7 @@ def _print_css(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     data = document(app.config)
-    label = (f"{data.get('reference', '')} version {data['version']} · next review "
+    label = (f"{data.get('reference', '')} release {data['version']} · next review "
              f"{data.get('next_review', '')} · printed copies are uncontrolled")
     css = (
         "@media print {\n  @page {\n"

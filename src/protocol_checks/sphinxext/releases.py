@@ -1,0 +1,93 @@
+"""Release pages: the list of protocol releases, and what changed for staff in this release.
+
+Both are generated from the release data and the ledgers, so the handbook cannot list a change
+that the validator does not make, or miss one it does. The changelog's prose sits beside the
+generated list; the list is the authority.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from protocol_checks.changes import Change, between
+from protocol_checks.ledger import ledger_path, read_ledger
+from protocol_checks.release import all_releases, working_release
+from protocol_checks.sphinxext.common import ProtocolDirective, table, xref
+from protocol_checks.sphinxext.doccontrol import STATUS_WORDS
+
+GROUPS = [
+    ("item", "Checklist items: what staff do or record differently"),
+    ("rule", "Validator rules: what the validator reports differently"),
+    ("setting", "Service settings"),
+    ("field", "Case-file fields"),
+]
+
+
+class ReleaseListDirective(ProtocolDirective):
+    """``release-list``: every release with its date, status, review date and summary."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = []
+        for r in reversed(all_releases()):
+            self.env.note_dependency(str(ledger_path(r.version)))
+            rows.append(([[nodes.strong(text=r.version)], r.date.isoformat(),
+                          STATUS_WORDS[r.status.value], r.review_date.isoformat(), r.summary],
+                         [f"release-{r.version.replace('.', '-')}"]))
+        result = table(["Release", "Date", "Status", "Review by", "Summary"], rows,
+                       [10, 12, 26, 12, 40], classes=["release-list"])
+        self.set_source_info(result)
+        return [result]
+
+
+def _subject(change: Change) -> list[nodes.Node]:
+    if change.kind == "item" and change.what != "removed":
+        return [xref("item", change.subject)]
+    if change.kind == "rule":
+        return [xref("rule", change.subject)]
+    return [nodes.literal(text=change.subject)]
+
+
+def _what(change: Change) -> str:
+    if change.what == "added":
+        return f"New: {change.new}" if isinstance(change.new, str) else "New"
+    if change.what in ("removed", "withdrawn"):
+        return f"{change.what.capitalize()}: {change.old}"
+    if change.what in ("reworded", "message"):
+        return f"Now reads: {change.new} (before: {change.old})"
+    return f"{change.what}: {change.old} \u2192 {change.new}"
+
+
+class ReleaseChangesDirective(ProtocolDirective):
+    """``release-changes``: what changed in the newest release since the one before it,
+    grouped for staff, one row per change."""
+
+    def run(self) -> list[nodes.Node]:
+        releases = all_releases()
+        current = working_release()
+        if len(releases) < 2:
+            return [nodes.paragraph(text=f"Release {current.version} is the first release: "
+                                    "there is nothing earlier to compare it with.")]
+        previous = releases[-2]
+        old, new = read_ledger(previous.version), read_ledger(current.version)
+        for version in (previous.version, current.version):
+            self.env.note_dependency(str(ledger_path(version)))
+        if old is None or new is None:
+            return [nodes.paragraph(text="The ledgers of these releases are not recorded yet.")]
+        found = between(old, new)
+        out: list[nodes.Node] = [nodes.paragraph(
+            text=f"From release {previous.version} to {current.version}: {len(found)} changes, "
+            "read from the two releases' ledgers.")]
+        for kind, heading in GROUPS:
+            rows = [([_subject(c), _what(c)], []) for c in found if c.kind == kind]
+            if rows:
+                out.append(nodes.rubric(text=heading))
+                out.append(table(["What", "Change"], rows, [20, 80], classes=["release-changes"]))
+        for node in out:
+            self.set_source_info(node)
+        return out
+
+
+def setup_releases(app: Sphinx) -> None:
+    app.add_directive("release-list", ReleaseListDirective)
+    app.add_directive("release-changes", ReleaseChangesDirective)
