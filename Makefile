@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HTML := docs/_build/html
 
-.PHONY: run docs examples test lint pdf bench clean
+.PHONY: run docs examples test lint pdf bench site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test: $(STAMP)
 
 pdf: $(STAMP)
 	$(BIN)/python scripts/build_pdf.py docs/_build/handbook.pdf
+
+site: $(STAMP)
+	$(BIN)/python scripts/build_site.py docs/_build/site
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
