@@ -149,14 +149,15 @@ def test_text_format(cases: dict[str, Path]) -> None:
                '"legal_basis"') for f in found)
     assert "broken.json:3:1: INPUT invalid JSON: Expecting property name enclosed in double " \
            "quotes" in lines
-    assert lines[-2:] == ["4 files checked, 1 error, 1 warning, 0 advice, 1 unreadable",
-                          "most frequent: DATA-001 (1), REF-002 (1)"]
+    assert lines[-3:] == ["4 files checked, 1 error, 1 warning, 0 advice, 1 unreadable",
+                          "most frequent: DATA-001 (1), REF-002 (1)",
+                          "judged by release: 1.0.0 (3)"]  # the unreadable file by none
 
 
 def test_verbose_lists_files_without_findings(cases: dict[str, Path]) -> None:
     proc = run_cli("validate", "-v", "clean.json", cwd=cases["clean"].parent)
     assert proc.returncode == 0
-    assert "clean.json: ok" in proc.stdout.splitlines()
+    assert "clean.json: ok (release 1.0.0)" in proc.stdout.splitlines()
 
 
 def test_json_format(cases: dict[str, Path]) -> None:

@@ -183,7 +183,7 @@ def test_real_hostile_names_forge_nothing(fmt: str, hostile: Path) -> None:
     no_command_lines(out)
     assert "\x1b" not in out and "\x01" not in out and "\udce9" not in out
     if fmt == "text":
-        assert out.count("\n") == 2 + 3  # two files, one line each, then the summary
+        assert out.count("\n") == 2 + 4  # two files, one line each, then the summary
         assert "FORGED-001" not in "".join(x for x in out.splitlines() if x.startswith("x.json"))
         assert "cases/caf\\xe9.json:1:2: INPUT" in out
     elif fmt == "json":

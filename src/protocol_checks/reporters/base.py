@@ -19,6 +19,7 @@ class Summary:
     by_severity: Counter[str] = field(default_factory=Counter)
     by_rule: Counter[str] = field(default_factory=Counter)
     by_stage: Counter[str] = field(default_factory=Counter)
+    by_release: Counter[str] = field(default_factory=Counter)
 
     def add(self, result: FileResult) -> None:
         self.files += 1
@@ -27,6 +28,8 @@ class Summary:
             return
         if result.stage:
             self.by_stage[result.stage] += 1
+        if result.release:
+            self.by_release[result.release] += 1
         active = [f for f in result.findings if not f.waived]
         if active:
             self.files_with_findings += 1
@@ -48,6 +51,7 @@ class Summary:
             "advice": self.count("advice"),
             "waived": self.count("waived"),
             "top_rules": [{"rule": r, "count": n} for r, n in self.top_rules()],
+            "releases": dict(sorted(self.by_release.items())),
         }
 
     def top_rules(self, n: int = 5) -> list[tuple[str, int]]:

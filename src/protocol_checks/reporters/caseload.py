@@ -88,6 +88,7 @@ class _Ranked:
     name: str
     stage: str | None
     rules: tuple[str, ...]
+    release: str | None = None
 
     def __lt__(self, other: _Ranked) -> bool:
         # Urgency: more errors, then more warnings, then the name (A before Z) come first.
@@ -151,7 +152,7 @@ class Caseload:
             row.with_findings += 1
         if counts["error"] or counts["warning"]:
             self._rank(_Ranked(counts["error"], counts["warning"], counts["advice"], result.name,
-                               result.stage, tuple(rules)))
+                               result.stage, tuple(rules), result.release))
 
     def _rank(self, entry: _Ranked) -> None:
         if len(self.top) < self.limit:
@@ -261,7 +262,10 @@ def _totals(s: Summary) -> str:
     head = _section_head("totals", "Totals", "Findings count breaches of rules that are not "
                          "waived; waived warnings are counted apart. Unreadable files could not "
                          "be checked at all.")
-    return f'{head}<dl class="totals">{body}</dl></section>'
+    judged = ", ".join(f"release {_e(v)}: {_plural(n, 'file')}" for v, n in
+                       sorted(s.by_release.items()))
+    releases = f'<p class="releases">Judged by {judged}.</p>' if judged else ""
+    return f'{head}<dl class="totals">{body}</dl>{releases}</section>'
 
 
 def _section_head(key: str, title: str, lead: str = "") -> str:
@@ -353,13 +357,15 @@ def _first_cases(c: Caseload) -> str:
         f'<td class="stage">{_e((r.stage or "").replace("_", " "))}</td>'
         f'<td class="num">{_n(r.errors)}</td><td class="num">{_n(r.warnings)}</td>'
         f'<td class="num">{_n(r.advice)}</td>'
-        f'<td>{" ".join(f"<code>{_e(rid)}</code>" for rid in r.rules)}</td></tr>'
+        f'<td>{" ".join(f"<code>{_e(rid)}</code>" for rid in r.rules)}</td>'
+        f'<td>{_e(r.release or "")}</td></tr>'
         for i, r in enumerate(ranked, 1)
     )
     return (
         head
         + _table("Cases needing action first", ["##", "File", "Stage", "#Errors", "#Warnings",
-                                                "#Advice", "Rules"], rows, "first-table")
+                                                "#Advice", "Rules", "Release"], rows,
+                 "first-table")
         + "</section>"
     )
 

@@ -48,7 +48,8 @@ class GithubReporter(Reporter):
         for f in result.findings:
             if not f.waived:
                 self._emit(_LEVEL[f.severity], name, f.line, f.rule_id,
-                           f"{f.message} {rule_url(self.handbook_url, f.rule_id)}")
+                           f"{f.message} (release {result.release}) "
+                           f"{rule_url(self.handbook_url, f.rule_id)}")
 
     def finish(self, summary: Summary) -> None:
         s = summary.as_dict()

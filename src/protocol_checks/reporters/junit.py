@@ -47,8 +47,10 @@ class JunitReporter(Reporter):
                 f"{f.message} <{rule_url(self.handbook_url, f.rule_id)}>" for f in failing)
             body.append(f'<failure type="protocol" message={_attr(f"{len(failing)} finding(s)")}>'
                         f"{_text(text)}</failure>")
+        release = (f'<properties><property name="release" value={_attr(result.release)}/>'
+                   "</properties>" if result.release else "")
         self._cases.append(f'  <testcase classname="protocol-checks" name={_attr(shown)}>'
-                           + "".join(body) + "</testcase>")
+                           + release + "".join(body) + "</testcase>")
 
     def finish(self, summary: Summary) -> None:
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')

@@ -96,6 +96,7 @@ class SarifReporter(Reporter):
                     "physicalLocation": physical,
                     "logicalLocations": [{"fullyQualifiedName": f.json_path}],
                 }],
+                "properties": {"release": result.release},
             }
             if f.waived:
                 obj["suppressions"] = [{"kind": "external", "justification": "waived in case file"}]

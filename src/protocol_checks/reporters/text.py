@@ -1,4 +1,6 @@
-"""Plain text: one line per finding, ``file:line: SEVERITY RULE-ID message (at $.path)  <url>``.
+"""Plain text: one line per finding,
+``file:line: SEVERITY RULE-ID message (at $.path; release R)  <url>``, where R is the protocol
+release that judged the file.
 
 The JSON path matters because a missing field's line is that of its nearest parent. File names
 are shown through :func:`~protocol_checks.names.display_name`, so a hostile name cannot add a
@@ -29,13 +31,14 @@ class TextReporter(Reporter):
         for p in result.problems:
             at = f" (at {p.path})" if p.path else ""
             self.out.write(f"{_where(name, p.line, p.column)}: INPUT {p.message}{at}\n")
+        release = f"; release {result.release}" if result.release else ""
         for f in result.findings:
             label = f"WAIVED {f.severity.value.upper()}" if f.waived else f.severity.value.upper()
             url = f"  <{rule_url(self.handbook_url, f.rule_id)}>"
             self.out.write(f"{_where(name, f.line)}: {label} {f.rule_id} {f.message} "
-                           f"(at {f.json_path}){url}\n")
+                           f"(at {f.json_path}{release}){url}\n")
         if self.verbose and not result.problems and not result.findings:
-            self.out.write(f"{name}: ok\n")
+            self.out.write(f"{name}: ok (release {result.release})\n")
 
     def finish(self, summary: Summary) -> None:
         s = summary.as_dict()
@@ -53,3 +56,6 @@ class TextReporter(Reporter):
         if s["top_rules"]:
             top = ", ".join(f"{t['rule']} ({t['count']})" for t in s["top_rules"])
             self.out.write(f"most frequent: {top}\n")
+        if s["releases"]:
+            judged = ", ".join(f"{v} ({n})" for v, n in s["releases"].items())
+            self.out.write(f"judged by release: {judged}\n")
