@@ -100,7 +100,8 @@ def test_unreadable_subfolder_is_named_and_fails_the_run(as_nobody: list[str], t
     lines = done.stdout.splitlines()
     assert "cases/b: INPUT cannot read folder: Permission denied; the files in it were not " \
            "checked" in lines, done.stdout
-    assert "1 unreadable" in lines[-1], lines[-1]
+    summary = next(x for x in lines if " checked, " in x)
+    assert "1 unreadable" in summary, summary
 
     report = json.loads(_validate(as_nobody, tree, "--format", "json", "cases").stdout)
     by_file = {r["file"]: r for r in report["results"]}

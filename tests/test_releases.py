@@ -213,3 +213,45 @@ def test_governance_check_uses_the_day_it_is_given(capsys: pytest.CaptureFixture
     later = date.fromordinal(review.toordinal() + 1).isoformat()
     assert cli.main(["governance", "--on", later]) == 1
     assert "overdue for review" in capsys.readouterr().out
+
+
+# --- which releases a rule serves ----------------------------------------------------------
+
+def test_each_rules_since_matches_the_first_ledger_that_lists_it() -> None:
+    from protocol_checks.protocols import releases_of
+    from protocol_checks.rules import all_rules
+
+    for rule in all_rules():
+        served = releases_of(rule.id)
+        assert served, f"{rule.id} belongs to no release"
+        assert served[0] == rule.since, rule.id
+        if rule.withdrawn_in is not None:
+            assert rule.withdrawn_in not in served
+
+
+def test_a_withdrawn_rule_leaves_the_newest_release_but_stays_in_the_catalogue(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from protocol_checks.rules import REGISTRY, active_rules, all_rules
+
+    old = dataclasses.replace(REGISTRY["MOD-009"], withdrawn_in="1.1.0",
+                              replaced_by=("MOD-002",))
+    monkeypatch.setitem(REGISTRY, "MOD-009", old)
+    assert "MOD-009" in {r.id for r in all_rules()}
+    assert "MOD-009" not in {r.id for r in active_rules()}
+
+
+def test_the_case_file_format_grows_compatibly_within_a_major_release(
+        older_release: Path) -> None:
+    from protocol_checks.changes import incompatible
+
+    for r in all_releases():
+        for later in all_releases():
+            if r.key < later.key and r.key[0] == later.key[0]:
+                assert incompatible(read_ledger(r.version), read_ledger(later.version)) == []
+    old, new = read_ledger(OLD), read_ledger("1.0.0")
+    broken = copy.deepcopy(new)
+    broken["schema"]["required"] = [*broken["schema"]["required"], "notes"]
+    del broken["schema"]["properties"]["as_of"]
+    assert incompatible(old, broken) == ["CaseFile.as_of removed", "CaseFile.notes added as required"]

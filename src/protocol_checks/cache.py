@@ -27,6 +27,9 @@ from inspect import isfunction
 from pathlib import Path
 from types import CodeType, FunctionType, ModuleType
 
+import pydantic_core
+import yaml
+
 from protocol_checks import __version__
 from protocol_checks.cache_store import CacheError, CacheFolder
 from protocol_checks.case import Stage
@@ -34,6 +37,7 @@ from protocol_checks.findings import FileResult, Finding, Severity
 from protocol_checks.protocol import checklist_dir
 from protocol_checks.protocols import protocol_for
 from protocol_checks.release import releases_dir
+from protocol_checks.rules import REGISTRY
 
 _PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STAGES = frozenset(s.value for s in Stage)
@@ -58,8 +62,6 @@ def fingerprint(max_bytes: int, package: Path | None = None) -> str:
     Every ``.py`` file of the package is hashed, not a list of them, so a new module cannot
     escape; the handbook URL is not included, as links are rebuilt from the rule on reading.
     """
-    import pydantic_core
-    import yaml
 
     package = package or Path(__file__).resolve().parent
     h = hashlib.blake2b(digest_size=12)
@@ -95,8 +97,6 @@ def rules_clock() -> tuple[date, bool]:
     """Today as the rules see it (through their module's ``date``), and whether DATA-003's check
     is the only function reading the clock in the modules results come from. When it is not (a
     new date-dependent rule), every entry is kept for its day only, until it is understood here."""
-    from protocol_checks.rules import REGISTRY
-
     readers = {f for n, m in sorted(sys.modules.items())
                if n.startswith("protocol_checks.") and n.split(".")[1] not in _NOT_RESULTS
                for f in _functions(m) if _reads_clock(f.__code__)}

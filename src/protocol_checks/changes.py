@@ -93,3 +93,22 @@ def between(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     out += [Change("field", f, "added") for f in sorted(now - was)]
     out += [Change("field", f, "removed") for f in sorted(was - now)]
     return out
+
+
+def _required(schema: dict[str, Any]) -> set[str]:
+    out = {f"CaseFile.{p}" for p in schema.get("required", [])}
+    for name, definition in schema.get("$defs", {}).items():
+        out |= {f"{name}.{p}" for p in definition.get("required", [])}
+    return out
+
+
+def incompatible(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Schema changes that would make a case kept under ``old`` invalid under ``new``: a field
+    removed, or a field made required. Within a major release only optional fields are added."""
+    was, now = old["schema"], new["schema"]
+    removed = sorted(_fields(was) - _fields(now))
+    required = sorted(_required(now) - _required(was) - (_fields(now) - _fields(was)))
+    added_required = sorted(f for f in _required(now) - _required(was) if f not in _fields(was)
+                            and f.split(".")[0] in {x.split(".")[0] for x in _fields(was)})
+    return ([f"{f} removed" for f in removed] + [f"{f} now required" for f in required]
+            + [f"{f} added as required" for f in added_required])

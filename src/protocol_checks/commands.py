@@ -138,6 +138,7 @@ def rules(args: argparse.Namespace, streams: Streams) -> int:
 def explain(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks.links import handbook_base, rule_url
     from protocol_checks.protocol import load_protocol
+    from protocol_checks.protocols import releases_of
 
     protocol = load_protocol()
     rule = protocol.rules.get(args.rule_id.upper())
@@ -148,6 +149,7 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
         f"{rule.id}: {rule.title}",
         f"  severity:  {rule.severity.value}",
         f"  applies:   from the {rule.stage.value} stage",
+        f"  releases:  {', '.join(releases_of(rule.id))}",
         f"  source:    {', '.join(rule.paragraphs) or 'record keeping (no source paragraph)'}",
         f"  items:     {', '.join(protocol.items_of_rule[rule.id])}",
         f"  met when:  {', '.join(rule.needs) or 'the required fields'} recorded, and no breach",

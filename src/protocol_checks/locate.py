@@ -9,6 +9,7 @@ and also finds duplicate keys.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,8 +56,6 @@ class Located:
 def _unquote(token: str) -> str:
     if "\\" not in token:
         return token[1:-1]
-    import json
-
     try:
         return json.loads(token)
     except ValueError:

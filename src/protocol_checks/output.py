@@ -168,7 +168,7 @@ def _forward(reader: int, main: int) -> None:
 
 def _give_up() -> None:
     """The cleanup is stuck for good: end the workers and this process without waiting."""
-    import multiprocessing
+    import multiprocessing  # only on a stuck shutdown; every command imports this module
 
     with contextlib.suppress(Exception):
         for child in multiprocessing.active_children():

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol_checks.case import CaseFile, Modality, Stage
 from protocol_checks.release import YAML_LOADER, Release, newest_published, working_release
-from protocol_checks.rules import Rule, all_rules
+from protocol_checks.rules import Rule, active_rules
 from protocol_checks.rules.registry import Bound
 
 Paragraph = str  # "P1".."P13"
@@ -245,4 +245,5 @@ def for_release(rules: list[Rule], release: Release) -> list[Rule]:
 def load_protocol() -> Protocol:
     """The working release's protocol (``checklists/`` and the rule code), loaded once."""
     release = working_release()
-    return Protocol(read_checklists(checklist_dir()), for_release(all_rules(), release), release)
+    return Protocol(read_checklists(checklist_dir()), for_release(active_rules(), release),
+                    release)

@@ -49,6 +49,19 @@ def protocol_for(version: str) -> Protocol | None:
     return Protocol(checklists, for_release(rules, settings_release), settings_release)
 
 
+def releases_of(rule_id: str) -> list[str]:
+    """The releases a rule belongs to: those whose ledger lists it, and the newest if it is
+    among its rules (read from the data, so it cannot disagree with what judges the cases)."""
+    out = []
+    for r in all_releases():
+        if r.version == working_release().version:
+            if rule_id in load_protocol().rules:
+                out.append(r.version)
+        elif (ledger := read_ledger(r.version)) is not None and rule_id in ledger["rules"]:
+            out.append(r.version)
+    return out
+
+
 def newer_than(version: str) -> Release | None:
     """The newest release, if it is newer than ``version`` (for the upgrade advice)."""
     newest = working_release()

@@ -12,7 +12,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from protocol_checks.changes import between
+from protocol_checks.changes import between, incompatible
 from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from protocol_checks.ledger import differences, meaning, read_ledger, snapshot, write_ledger
 from protocol_checks.output import write_json
@@ -64,6 +64,11 @@ def ledger(args: argparse.Namespace, streams: Streams) -> int:
         print(f"release {version}: the data match the ledger", file=streams.out)
         return EXIT_OK
     root = Path(__file__).resolve().parents[2]
+    broken = _breaks_earlier_cases(protocol)
+    if broken:
+        streams.say(f"protocol-checks: within a major release the case-file format may only "
+                    f"gain optional fields: {', '.join(broken)}")
+        return EXIT_BAD_INPUT
     try:
         path, changed = write_ledger(protocol, root, args.editorial)
     except ReleaseError as exc:
@@ -72,6 +77,16 @@ def ledger(args: argparse.Namespace, streams: Streams) -> int:
     what = f"amended ({len(changed)} wording changes)" if changed else "written"
     print(f"{path.name}: {what}", file=streams.out)
     return EXIT_OK
+
+
+def _breaks_earlier_cases(protocol) -> list[str]:
+    """Schema changes since the previous release of the same major number that would make its
+    cases invalid."""
+    earlier = [r for r in all_releases() if r.key < protocol.release.key
+               and r.key[0] == protocol.release.key[0]]
+    if not earlier or (previous := read_ledger(earlier[-1].version)) is None:
+        return []
+    return incompatible(previous, snapshot(protocol))
 
 
 def governance(args: argparse.Namespace, streams: Streams) -> int:

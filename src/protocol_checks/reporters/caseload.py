@@ -13,11 +13,7 @@ nothing: its CSS and charts (inline SVG, each with a text equivalent and a table
 
 from __future__ import annotations
 
-import heapq
-import html
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from typing import TextIO
@@ -29,28 +25,15 @@ from protocol_checks.links import rule_url
 from protocol_checks.names import display_name, safe_link_base
 from protocol_checks.protocol import Protocol, load_protocol
 from protocol_checks.reporters.base import Summary
+from protocol_checks.reporters.caseload_charts import _e, _n, bar_chart, legend
+from protocol_checks.reporters.caseload_data import TOP_CASES, Caseload
 from protocol_checks.reporters.caseload_items import LEAD as ITEMS_LEAD
-from protocol_checks.reporters.caseload_items import ItemCounts, item_section
-
-TOP_CASES = 50
-"""How many cases the "needing action first" table lists."""
-
-MAX_UNREADABLE = 500
-"""How many unreadable files are listed by name; the rest are counted."""
+from protocol_checks.reporters.caseload_items import item_section
 
 CHART_RULES = 20
 """How many rules the bar chart shows; the table beside it lists every rule."""
 
 SEVERITIES = ("error", "warning", "advice")
-
-
-def _e(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return html.escape(str(value), quote=True)
-
-
-def _n(value: int) -> str:
-    return f"{value:,}"
 
 
 def _file(name: str) -> str:
@@ -78,93 +61,6 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{_n(n)} {word if n == 1 else (plural or word + 's')}"
 
 
-@dataclass(order=False, slots=True)
-class _Ranked:
-    """One case in the bounded heap; the heap's top is the *least* urgent case kept."""
-
-    errors: int
-    warnings: int
-    advice: int
-    name: str
-    stage: str | None
-    rules: tuple[str, ...]
-    release: str | None = None
-
-    def __lt__(self, other: _Ranked) -> bool:
-        # Urgency: more errors, then more warnings, then the name (A before Z) come first.
-        # "Less than" here means "less urgent", so a min-heap keeps the least urgent on top.
-        if self.errors != other.errors:
-            return self.errors < other.errors
-        if self.warnings != other.warnings:
-            return self.warnings < other.warnings
-        return self.name > other.name
-
-
-@dataclass(slots=True)
-class _StageRow:
-    cases: int = 0
-    with_findings: int = 0
-    findings: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass(slots=True)
-class _Unreadable:
-    name: str
-    message: str
-    line: int | None
-    column: int | None
-    path: str | None
-    more: int
-
-
-@dataclass
-class Caseload:
-    """Running aggregates over a stream of results; memory is bounded whatever their number."""
-
-    summary: Summary = field(default_factory=Summary)
-    files_by_rule: Counter[str] = field(default_factory=Counter)
-    stages: dict[str, _StageRow] = field(default_factory=dict)
-    top: list[_Ranked] = field(default_factory=list)
-    unreadable: list[_Unreadable] = field(default_factory=list)
-    items: ItemCounts = field(default_factory=ItemCounts)
-    limit: int = TOP_CASES
-
-    def add(self, result: FileResult) -> None:
-        self.summary.add(result)
-        if result.unreadable:
-            if len(self.unreadable) < MAX_UNREADABLE:
-                first = result.problems[0]
-                self.unreadable.append(_Unreadable(
-                    result.name, first.message, first.line, first.column, first.path,
-                    len(result.problems) - 1))
-            return
-        self.items.add(result.items)
-        counts = Counter(f.severity.value for f in result.findings if not f.waived)
-        waived = sum(1 for f in result.findings if f.waived)
-        rules = sorted({f.rule_id for f in result.findings if not f.waived})
-        self.files_by_rule.update(rules)
-        row = self.stages.setdefault(result.stage or "unknown", _StageRow())
-        row.cases += 1
-        row.findings.update(counts)
-        if waived:
-            row.findings["waived"] += waived
-        if rules:
-            row.with_findings += 1
-        if counts["error"] or counts["warning"]:
-            self._rank(_Ranked(counts["error"], counts["warning"], counts["advice"], result.name,
-                               result.stage, tuple(rules), result.release))
-
-    def _rank(self, entry: _Ranked) -> None:
-        if len(self.top) < self.limit:
-            heapq.heappush(self.top, entry)
-        elif self.top[0] < entry:
-            heapq.heapreplace(self.top, entry)
-
-    def ranked(self) -> list[_Ranked]:
-        """The kept cases, most urgent first."""
-        return sorted(self.top, reverse=True)
-
-
 def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "") -> Summary:
     """Consume ``results``, write the HTML report to ``out`` and return the summary."""
     caseload = Caseload()
@@ -180,10 +76,6 @@ def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "")
 CSS = (resources.files("protocol_checks.reporters") / "caseload.css").read_text(encoding="utf-8")
 """The page's style sheet, inlined into the report so it needs no other file."""
 
-_FILL = {"error": "#a4161a", "warning": "#b36b00", "advice": "#1d4f91"}
-"""Bar fills: each has at least 3:1 contrast with the white page (WCAG non-text contrast)."""
-
-
 def _rule_link(base_url: str, rule_id: str) -> str:
     href = rule_url(base_url, rule_id)
     return f'<a class="rule" href="{_e(href)}">{_e(rule_id)}</a>'
@@ -196,53 +88,6 @@ def _sev(severity: str) -> str:
 def _rule_severity(rule_id: str, protocol: Protocol) -> str:
     rule = protocol.rules.get(rule_id)
     return rule.severity.value if rule is not None else "error"
-
-
-def _bar_chart(chart_id: str, title: str, rows: list[tuple[str, list[tuple[str, int]]]]) -> str:
-    """A horizontal (optionally stacked) bar chart as inline SVG with a spoken equivalent.
-
-    ``rows`` is a list of (label, [(severity, value), ...]); each row's total is printed at the
-    end of its bar, so the chart is readable without colour.
-    """
-    label_w, bar_w, row_h, pad = 150, 400, 26, 6
-    width = label_w + bar_w + 70
-    height = pad * 2 + row_h * len(rows)
-    biggest = max((sum(v for _, v in parts) for _, parts in rows), default=0) or 1
-    spoken = "; ".join(
-        f"{label}: {sum(v for _, v in parts)}"
-        + (" (" + ", ".join(f"{v} {s}" for s, v in parts if v) + ")" if len(parts) > 1 else "")
-        for label, parts in rows
-    )
-    out = [
-        f'<svg id="{_e(chart_id)}" role="img" aria-labelledby="{_e(chart_id)}-t {_e(chart_id)}-d" '
-        f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="13">',
-        f'<title id="{_e(chart_id)}-t">{_e(title)}</title>',
-        f'<desc id="{_e(chart_id)}-d">{_e(spoken)}</desc>',
-    ]
-    for i, (label, parts) in enumerate(rows):
-        y = pad + i * row_h
-        out.append(f'<text x="{label_w - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end" '
-                   f'fill="#1b1b1b">{_e(label)}</text>')
-        x = float(label_w)
-        for severity, value in parts:
-            if not value:
-                continue
-            w = max(bar_w * value / biggest, 1.5)
-            out.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" '
-                       f'fill="{_FILL.get(severity, "#555")}"/>')
-            x += w
-        total = sum(v for _, v in parts)
-        out.append(f'<text x="{x + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" fill="#1b1b1b" '
-                   f'font-weight="600">{_n(total)}</text>')
-    out.append(f'<line x1="{label_w}" y1="{pad}" x2="{label_w}" y2="{height - pad}" stroke="#1b1b1b"/>')
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _legend(severities: Iterable[str]) -> str:
-    items = "".join(f'<li><span class="swatch" style="background:{_FILL[s]}"></span>{_e(s)}</li>'
-                    for s in severities)
-    return f'<ul class="legend" aria-hidden="true">{items}</ul>'
 
 
 def _totals(s: Summary) -> str:
@@ -285,7 +130,7 @@ def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
         return _empty_section(head, "No findings: every readable file meets every rule that "
                                     "applies at its stage.")
     shown = by_rule[:CHART_RULES]
-    chart = _bar_chart(
+    chart = bar_chart(
         "chart-rules", "Findings by rule",
         [(rid, [(_rule_severity(rid, protocol), n)]) for rid, n in shown])
     note = (f"The {len(shown)} most frequent of {len(by_rule)} rules; the table lists all."
@@ -303,7 +148,7 @@ def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
         head
         + '<p class="lead">Each rule links to its entry in the handbook, which says what it checks '
         "and why.</p>"
-        + f"<figure>{_legend(used)}{chart}<figcaption>{_e(note)}</figcaption></figure>"
+        + f"<figure>{legend(used)}{chart}<figcaption>{_e(note)}</figcaption></figure>"
         + _table("Findings by rule, most frequent first",
                  ["Rule", "Title", "Severity", "#Findings", "#Files affected"], "".join(rows))
         + "</section>"
@@ -333,8 +178,8 @@ def _by_stage(c: Caseload) -> str:
     )
     chart = ""
     if any(c.stages[n].findings[s] for n in names for s in SEVERITIES):
-        chart = (f"<figure>{_legend(SEVERITIES)}"
-                 + _bar_chart("chart-stages", "Findings by stage, by severity", chart_rows)
+        chart = (f"<figure>{legend(SEVERITIES)}"
+                 + bar_chart("chart-stages", "Findings by stage, by severity", chart_rows)
                  + "<figcaption>Bars are split by severity: errors, then warnings, then advice; "
                  "the number is the stage's total.</figcaption></figure>")
     return (

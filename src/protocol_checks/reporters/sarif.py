@@ -10,6 +10,7 @@ from protocol_checks import __version__
 from protocol_checks.findings import FileResult, Severity
 from protocol_checks.links import rule_url
 from protocol_checks.names import name_bytes
+from protocol_checks.protocol import load_protocol
 from protocol_checks.reporters.base import Reporter, Summary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,8 +30,6 @@ class SarifReporter(Reporter):
     """Streams results into the run's ``results`` array; rule metadata comes first."""
 
     def start(self) -> None:
-        from protocol_checks.protocol import load_protocol
-
         base = self.handbook_url
         protocol = load_protocol()
         rules = [

@@ -9,14 +9,20 @@ from protocol_checks.rules import (  # noqa: F401  (imported for registration)
     modality,
     privacy,
     referral,
+    releases,
     roles,
     sharing,
 )
 from protocol_checks.rules.registry import REGISTRY, Breach, Rule, rule
 
-__all__ = ["REGISTRY", "Breach", "Rule", "all_rules", "rule"]
+__all__ = ["REGISTRY", "Breach", "Rule", "active_rules", "all_rules", "rule"]
 
 
 def all_rules() -> list[Rule]:
-    """Every registered rule, in a stable order (by ID)."""
+    """Every registered rule, withdrawn ones too, in a stable order (by ID)."""
     return [REGISTRY[key] for key in sorted(REGISTRY)]
+
+
+def active_rules() -> list[Rule]:
+    """The rules of the newest release: every registered rule not withdrawn."""
+    return [rule for rule in all_rules() if rule.withdrawn_in is None]

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from protocol_checks.case import Attendance, CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Path, Severity
-from protocol_checks.release import newest_published, release
 from protocol_checks.rules._dates import session_day
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 from protocol_checks.rules.roles import ROLE_NAMES
@@ -65,46 +64,6 @@ def recorded_dates(case: CaseFile, sessions: bool = True) -> Iterator[tuple[Path
         yield ("attestations", i, "confirmed_on"), att.confirmed_on
     for i, w in enumerate(case.waivers):
         yield ("waivers", i, "waived_on"), w.waived_on
-
-
-@rule(
-    "DATA-001",
-    needs=(),
-    title="The case declares a protocol release this tool knows",
-    severity=Severity.error,
-    stage=Stage.referral,
-    paragraphs=(),
-    message="The case file declares a protocol release this tool does not know; it was judged "
-    "by the newest release instead. Correct the field, or use a tool that supports the release.",
-    rationale="A case is judged by the release it declares; an unknown release cannot be "
-    "silently judged by another one.",
-)
-def protocol_version_known(case: CaseFile) -> Iterator[Breach]:
-    if release(case.protocol_version) is None:
-        yield Breach(("protocol_version",))
-
-
-@rule(
-    "DATA-009",
-    needs=(),
-    title="The case is on the newest protocol release",
-    example="It fires only for a case on a release older than the newest published one, so it "
-    "has a failing example once a second release is published; until then the tests prove it "
-    "with a release made for the test.",
-    severity=Severity.advice,
-    stage=Stage.referral,
-    paragraphs=(),
-    message="A newer protocol release exists. Preview this case under it with "
-    "'protocol-checks validate --protocol-version {newest_release}', and see "
-    "'protocol-checks changes' for what changed.",
-    rationale="Cases live for years and protocols are revised: a team moves each case to a new "
-    "release deliberately, after previewing what the new release would report. Until then the "
-    "case is judged, correctly, by the release it declares.",
-)
-def newest_release(case: CaseFile) -> Iterator[Breach]:
-    declared, newest = release(case.protocol_version), newest_published()
-    if declared is not None and newest is not None and declared.key < newest.key:
-        yield Breach(("protocol_version",))
 
 
 def _order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Path]]:

@@ -68,6 +68,13 @@ class Rule:
     example: str | None = None
     """Why the rule has no failing example case among the shipped ones (almost never: every
     rule is shown failing; this says when that cannot yet be, and what proves it instead)."""
+    since: str = "1.0.0"
+    """The first protocol release the rule belongs to (the tests check it against the ledgers)."""
+    withdrawn_in: str | None = None
+    """The release from which the rule no longer applies; its code stays, to judge the cases
+    on earlier releases, and the catalogue keeps it, marked."""
+    replaced_by: tuple[str, ...] = ()
+    """The rules that took over what a withdrawn rule checked."""
 
     @property
     def anchor(self) -> str:
@@ -117,6 +124,9 @@ def rule(
     applies: Applies | None = None,
     variants: dict[str, str] | None = None,
     example: str | None = None,
+    since: str = "1.0.0",
+    withdrawn_in: str | None = None,
+    replaced_by: tuple[str, ...] = (),
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``id``; IDs are stable and never reused.
 
@@ -133,7 +143,8 @@ def rule(
         REGISTRY[id] = Rule(
             id=id, title=title, severity=severity, stage=stage, paragraphs=paragraphs,
             message=message, rationale=rationale, check=check, variants=variants or {},
-            needs=needs, applies=applies, example=example,
+            needs=needs, applies=applies, example=example, since=since,
+            withdrawn_in=withdrawn_in, replaced_by=replaced_by,
         )
         return check
 

@@ -7,26 +7,22 @@ The core never imports Sphinx; this package imports the core.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from sphinx.application import Sphinx
 
 from protocol_checks import __version__
-
-if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+from protocol_checks.sphinxext.casefile import setup_casefile
+from protocol_checks.sphinxext.catalogue import setup_catalogue
+from protocol_checks.sphinxext.checklists import setup_checklists
+from protocol_checks.sphinxext.commandhelp import setup_commandhelp
+from protocol_checks.sphinxext.doccontrol import setup_doccontrol
+from protocol_checks.sphinxext.examples import setup_examples
+from protocol_checks.sphinxext.releases import setup_releases
+from protocol_checks.sphinxext.traceability import setup_traceability
+from protocol_checks.sphinxext.warnings_ import setup_warnings
+from protocol_checks.sphinxext.xref import setup_xref
 
 
 def setup(app: Sphinx) -> dict:
-    from protocol_checks.sphinxext.casefile import setup_casefile
-    from protocol_checks.sphinxext.catalogue import setup_catalogue
-    from protocol_checks.sphinxext.checklists import setup_checklists
-    from protocol_checks.sphinxext.commandhelp import setup_commandhelp
-    from protocol_checks.sphinxext.doccontrol import setup_doccontrol
-    from protocol_checks.sphinxext.examples import setup_examples
-    from protocol_checks.sphinxext.releases import setup_releases
-    from protocol_checks.sphinxext.traceability import setup_traceability
-    from protocol_checks.sphinxext.warnings_ import setup_warnings
-    from protocol_checks.sphinxext.xref import setup_xref
-
     setup_xref(app)
     setup_checklists(app)
     setup_catalogue(app)

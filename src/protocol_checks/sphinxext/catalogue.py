@@ -9,7 +9,8 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from protocol_checks.rules import Rule
+from protocol_checks.protocols import releases_of
+from protocol_checks.rules import Rule, all_rules
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
 from protocol_checks.sphinxext.examples import (
     example_findings,
@@ -53,7 +54,11 @@ class RuleCatalogueDirective(ProtocolDirective):
     def run(self) -> list[nodes.Node]:
         protocol = self.protocol()
         prefix = self.arguments[0].upper() if self.arguments else None
-        chosen = [r for r in protocol.rules.values() if prefix is None or r.chapter == prefix]
+        # Withdrawn rules stay in the catalogue (marked), as cases on earlier releases still
+        # meet them.
+        chosen = [r for r in all_rules() if (prefix is None or r.chapter == prefix)
+                  and (r.id in protocol.rules or r.withdrawn_in is not None)]
+        chosen = [protocol.rules.get(r.id, r) for r in chosen]
         if not chosen:
             warn(f"no rules with prefix {prefix!r}", ProtocolWarning.catalogue, self.get_location())
             return []
@@ -63,7 +68,7 @@ class RuleCatalogueDirective(ProtocolDirective):
         out: list[nodes.Node] = []
         for rule in chosen:
             std.note_object("protocol-rule", rule.id, rule.anchor, location=self.get_location())
-            out.append(self._entry(rule, protocol.items_of_rule[rule.id]))
+            out.append(self._entry(rule, protocol.items_of_rule.get(rule.id, [])))
         return out
 
     def _entry(self, rule: Rule, items: list[str]) -> nodes.container:
@@ -77,6 +82,7 @@ class RuleCatalogueDirective(ProtocolDirective):
             messages += nodes.list_item("", nodes.paragraph(text=message))
         rows = [
             (["Severity", [_severity(rule)]], []),
+            (["In releases", ", ".join(releases_of(rule.id)) or "none yet"], []),
             (["Applies from", STAGE_LABEL[rule.stage.value]], []),
             (["Source", _sources(rule)], []),
             (["Checklist items", joined(xref("item", i) for i in items)], []),
@@ -84,6 +90,11 @@ class RuleCatalogueDirective(ProtocolDirective):
             (["Why", rule.rationale], []),
             (["What it reports", messages], []),
         ]
+        if rule.withdrawn_in is not None:
+            replaced = joined(xref("rule", r) for r in rule.replaced_by)
+            rows.insert(0, (["Withdrawn", [nodes.Text(f"in release {rule.withdrawn_in}"),
+                                           *([nodes.Text(", replaced by "), *replaced]
+                                             if replaced else [])]], []))
         rows += self._example_rows(rule)
         box += table(["", ""], rows, [18, 82], classes=["rule-fields"])
         self.set_source_info(box)

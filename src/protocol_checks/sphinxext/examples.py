@@ -22,6 +22,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult
 from protocol_checks.inputs import Settings, check_path
 from protocol_checks.rules import Rule
@@ -70,8 +71,6 @@ def failing_example(app: Sphinx, rule_id: str) -> Path | None:
 
 def passing_example(app: Sphinx, rule: Rule) -> Path | None:
     """A clean example at a stage where ``rule`` applies (so it was judged, and passed)."""
-    from protocol_checks.case import Stage
-
     for path in sorted((examples_root(app) / "clean").glob("*.json")):
         result = example_result(path)
         if result.problems or result.stage is None:
