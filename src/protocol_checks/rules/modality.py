@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from protocol_checks.case import CaseFile, Modality, SessionFrequency, Stage
+from protocol_checks.case import CaseFile, Modality, PsychologicalMindedness, SessionFrequency, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules._dates import add_months
 from protocol_checks.rules.registry import Breach, rule
+
+CAPACITIES = tuple(name for name, f in PsychologicalMindedness.model_fields.items()
+                   if f.annotation is bool and name != "previous_treatment_reviewed")
+"""The four capacities of psychological mindedness (P10), as the case-file model names them;
+the history review is a separate check (MOD-009)."""
 
 
 def _psychodynamic(case: CaseFile) -> bool:
@@ -90,8 +95,7 @@ def mindedness_present(case: CaseFile) -> Iterator[Breach]:
     pm = case.assessment.psychological_mindedness if case.assessment else None
     if not _psychodynamic(case) or pm is None:
         return
-    for name in ("recognises_own_feelings", "acknowledges_internal_conflict",
-                 "flexible_thinking", "links_present_to_childhood"):
+    for name in CAPACITIES:
         if not getattr(pm, name):
             yield Breach(("assessment", "psychological_mindedness", name))
 
