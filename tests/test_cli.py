@@ -4,6 +4,7 @@ format (parsed, not grepped), exit statuses, standard input, folders and the han
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -31,16 +32,57 @@ SUBCOMMANDS = ("validate", "report", "schema", "rules", "explain", "checklist", 
 
 
 
-def run_cli(*args: str, cwd: Path, stdin: bytes = b"",
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the real command; text output, a timeout, and no handbook URL from the caller."""
-    base = {k: v for k, v in os.environ.items() if k != "PROTOCOL_CHECKS_HANDBOOK_URL"}
-    base["PYTHONDONTWRITEBYTECODE"] = "1"
-    proc = subprocess.run([*CLI, *args], cwd=cwd, input=stdin, capture_output=True,
-                          timeout=TIMEOUT, env={**base, **(env or {})}, check=False)
-    out, err = proc.stdout.decode(), proc.stderr.decode()
+def run_cli(*args: str, cwd: Path, stdin: bytes = b"", env: dict[str, str] | None = None,
+            fresh_process: bool = False) -> subprocess.CompletedProcess:
+    """Run the command; text output, and no handbook URL from the caller.
+
+    In this process (through :func:`protocol_checks.cli.main`, with its own standard streams,
+    folder and environment) unless the run forks workers or ``fresh_process`` asks for the
+    installed script: a subprocess adds nothing else these tests look at, and costs ~0.3 s.
+    """
+    forks = any(a in ("-j", "--jobs") and args[i + 1] not in ("1", "auto")
+                for i, a in enumerate(args[:-1]))
+    if fresh_process or forks:
+        base = {k: v for k, v in os.environ.items() if k != "PROTOCOL_CHECKS_HANDBOOK_URL"}
+        base["PYTHONDONTWRITEBYTECODE"] = "1"
+        proc = subprocess.run([*CLI, *args], cwd=cwd, input=stdin, capture_output=True,
+                              timeout=TIMEOUT, env={**base, **(env or {})}, check=False)
+        out, err = proc.stdout.decode(), proc.stderr.decode()
+        status = proc.returncode
+    else:
+        status, out, err = _in_process(list(args), cwd, stdin, env or {})
     assert "Traceback" not in out + err, err
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return subprocess.CompletedProcess(["protocol-checks", *args], status, out, err)
+
+
+def _in_process(args: list[str], cwd: Path, stdin: bytes,
+                env: dict[str, str]) -> tuple[int, str, str]:
+    from protocol_checks import cli
+
+    saved = sys.stdin, sys.stdout, sys.stderr, os.getcwd(), dict(os.environ)
+    out, err = io.BytesIO(), io.BytesIO()
+    streams = (io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"),
+               io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+               io.TextIOWrapper(err, encoding="utf-8", write_through=True))
+    sys.stdin, sys.stdout, sys.stderr = streams  # kept referenced: closing one closes its bytes
+    os.environ.pop("PROTOCOL_CHECKS_HANDBOOK_URL", None)
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        try:
+            status = cli.main(args)
+        except SystemExit as done:  # argparse: --help, --version, usage errors
+            status = done.code if isinstance(done.code, int) else 2
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        sys.stdin, sys.stdout, sys.stderr, cwd_before, env_before = saved
+        os.chdir(cwd_before)
+        os.environ.clear()
+        os.environ.update(env_before)
+    result = status, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8")
+    del streams
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,7 +123,7 @@ def cases(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_version(tmp_path: Path) -> None:
-    proc = run_cli("--version", cwd=tmp_path)
+    proc = run_cli("--version", cwd=tmp_path, fresh_process=True)  # the installed script
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert lines[0] == f"protocol-checks {__version__}"
