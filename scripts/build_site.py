@@ -22,7 +22,7 @@ from pathlib import Path
 
 from protocol_checks.ledger import read_ledger
 from protocol_checks.publish import assemble
-from protocol_checks.release import all_releases, working_release
+from protocol_checks.release import all_releases, newest_published, working_release
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,13 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="the folder to write the site into")
     args = parser.parse_args(argv)
-    current = working_release().version
+    working = working_release().version
+    published = newest_published()
+    current = published.version if published else working  # a draft is never at the root
     with tempfile.TemporaryDirectory(prefix="protocol-site-") as work:
         work_dir = Path(work)
-        builds = {current: work_dir / "html" / current}
-        sphinx(ROOT, builds[current])
+        builds = {working: work_dir / "html" / working}
+        sphinx(ROOT, builds[working])
         for r in all_releases():
-            if r.version == current:
+            if r.version == working:
                 continue
             ledger = read_ledger(r.version)
             if ledger is None or ledger["source_commit"] == "unknown":

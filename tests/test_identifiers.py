@@ -65,3 +65,13 @@ def test_identifying_file_name_is_flagged_by_the_command(tmp_path) -> None:
     by_name = {r["file"].rsplit("/", 1)[-1]: r for r in json.loads(done.stdout)["results"]}
     assert [f["rule"] for f in by_name["smith_john_1970.json"]["findings"]] == ["PRIV-002"]
     assert by_name["CASE-0042.json"]["findings"] == []
+
+
+def test_an_identifying_file_name_leaves_cf_10_not_met(tmp_path) -> None:
+    """The name's finding is made before the checklist is marked, so CF-10 cannot say met."""
+    path = tmp_path / "NHS-9434765919.json"
+    path.write_text(json.dumps(clean_treatment_case()), encoding="utf-8")
+    done = subprocess.run([*CLI, "checklist", "case-file", str(path)], capture_output=True,
+                          text=True, check=False)
+    line = next(x for x in done.stdout.splitlines() if " CF-10 " in x)
+    assert "not met" in line and "PRIV-002" in line and done.returncode == 1

@@ -88,7 +88,7 @@ OLD = "0.9.0"
 @pytest.fixture
 def older_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A release 0.9.0 before 1.0.0: MOD-006 an error, a 60-day report interval, DT-1 worded
-    differently, no CF-11 item and no DATA-009 rule, no ``notes`` field in its schema."""
+    differently, no PRIV-002 rule (CF-10 checked by PRIV-001 alone), no ``notes`` field."""
     folder = tmp_path / "releases"
     shutil.copytree(release.releases_dir(), folder)
     text = (folder / "releases.yaml").read_text(encoding="utf-8")
@@ -101,12 +101,13 @@ def older_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data["release"].update(version=OLD, date="2026-06-01", review_date="2027-06-01")
     data["settings"]["report_interval_days"] = 60
     data["rules"]["MOD-006"]["severity"] = "error"
-    del data["rules"]["DATA-009"]
+    del data["rules"]["PRIV-002"]
     for checklist in data["checklists"]:
-        checklist["items"] = [i for i in checklist["items"] if i["id"] != "CF-11"]
         for item in checklist["items"]:
             if item["id"] == "DT-1":
                 item["text"] = "Attendance is regular."
+            if item["id"] == "CF-10":
+                item["check"] = ["PRIV-001"]
     del data["schema"]["properties"]["notes"]
     (folder / f"{OLD}.json").write_text(json.dumps(data), encoding="utf-8")
     for module in (release, ledger):
@@ -156,6 +157,7 @@ def test_preview_judges_by_another_release(older_release: Path, tmp_path: Path,
     assert declared["release"] == OLD and preview["release"] == "1.0.0"
     assert {f["rule"] for f in declared["findings"]} >= {"MOD-006", "CON-004", "DATA-009"}
     assert "MOD-006" in {f["rule"] for f in preview["findings"]}  # a warning now
+    assert "DATA-009" not in {f["rule"] for f in preview["findings"]}  # judged by the newest
     assert cli.main(["validate", str(path), "--protocol-version", "7.7.7"]) == 2
     assert "--protocol-version names none of them" in capsys.readouterr().err
 
@@ -164,8 +166,8 @@ def test_changes_lists_every_difference(older_release: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     found = between(read_ledger(OLD), read_ledger("1.0.0"))
     summary = {(c.kind, c.subject, c.what) for c in found}
-    assert summary == {("item", "CF-11", "added"), ("item", "DT-1", "reworded"),
-                       ("rule", "DATA-009", "added"), ("rule", "MOD-006", "severity"),
+    assert summary == {("item", "CF-10", "checked by"), ("item", "DT-1", "reworded"),
+                       ("rule", "PRIV-002", "added"), ("rule", "MOD-006", "severity"),
                        ("setting", "report_interval_days", "value"),
                        ("field", "CaseFile.notes", "added")}
     assert cli.main(["changes", OLD, "1.0.0"]) == 0
@@ -190,7 +192,7 @@ def test_checklist_uses_the_cases_release(older_release: Path, tmp_path: Path,
     path.write_text(_case(OLD).model_dump_json(), encoding="utf-8")
     cli.main(["checklist", "case-file", str(path)])
     out = capsys.readouterr().out
-    assert f"judged by release {OLD}" in out and "CF-11" not in out
+    assert f"judged by release {OLD}" in out and "PRIV-002" not in out
     cli.main(["checklist", "during-treatment", str(path)])
     assert "Attendance is regular." in capsys.readouterr().out
 
@@ -255,3 +257,12 @@ def test_the_case_file_format_grows_compatibly_within_a_major_release(
     broken["schema"]["required"] = [*broken["schema"]["required"], "notes"]
     del broken["schema"]["properties"]["as_of"]
     assert incompatible(old, broken) == ["CaseFile.as_of removed", "CaseFile.notes added as required"]
+
+
+def test_each_ledger_agrees_with_the_release_list() -> None:
+    """Meaning that both hold (the date and the settings) is the same in releases.yaml and in
+    the release's ledger, so the release list never describes another release."""
+    for r in all_releases():
+        recorded = read_ledger(r.version)
+        assert recorded["release"] == {"version": r.version, "date": r.date.isoformat()}
+        assert recorded["settings"] == r.settings.model_dump(mode="json")

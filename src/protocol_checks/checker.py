@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from protocol_checks.cache import ResultCache
 from protocol_checks.findings import FileResult
 from protocol_checks.inputs import Settings, use_cache
-from protocol_checks.judge import name_findings
 from protocol_checks.workers import run
 
 
@@ -27,15 +26,13 @@ class Checker:
                       if cache_dir else None)
 
     def results(self) -> Iterator[FileResult]:
-        """Every input's result in input order, storing fresh ones in the cache. File names
-        that look identifying get PRIV-002's finding here, after the cache: the cache is keyed
-        by content, and a name is not content."""
+        """Every input's result in input order, storing fresh ones in the cache."""
         use_cache(self.cache)  # before workers are forked, so they inherit it
         try:
             for result in run(self.paths, self.settings, jobs=self.jobs):
                 if self.cache is not None and result.digest is not None:
                     self.cache.put(result.digest, result)
-                yield name_findings(result)
+                yield result
         finally:
             use_cache(None)
 

@@ -80,7 +80,7 @@ def _marked(args: argparse.Namespace, chosen_release: str | None, streams: Strea
                     "checklist")
         return EXIT_BAD_INPUT
     try:
-        findings = check_case(loaded.case, protocol)
+        findings = check_case(loaded.case, protocol, None if args.case == "-" else args.case)
     except Exception:  # the same guard as validate: a rule defect must not crash the command
         streams.say(f"{shown}: INPUT internal error while applying the rules; please report it")
         return EXIT_BAD_INPUT

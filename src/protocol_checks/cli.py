@@ -52,7 +52,9 @@ class _VersionAction(argparse.Action):
         lines = [f"protocol-checks {__version__}", "protocol releases judged:"]
         lines += [f"  {r.version}  {r.date.isoformat()}  {r.status.value}  {r.summary}"
                   for r in all_releases()]
-        sys.stdout.write("\n".join(lines) + "\n")
+        with contextlib.suppress(OSError, ValueError):  # stdout closed (>&-): nothing to say
+            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
         parser.exit(0)
 
 
@@ -235,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     # Imported here, not at the top: --help and --version must not load the core (start-up).
-    from protocol_checks.names import UnsafeHandbookURL
+    from protocol_checks.names import UnsafeHandbookURL, display_name
     from protocol_checks.output import OutputClash, terminate_cleanly
 
     # File names that are not valid UTF-8 are shown with escapes rather than crashing output.
@@ -252,8 +254,8 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    except (OutputClash, UnsafeHandbookURL) as exc:
-        streams.say(f"protocol-checks: {exc}")
+    except (OutputClash, UnsafeHandbookURL) as exc:  # may name a path: shown escaped
+        streams.say(f"protocol-checks: {display_name(str(exc))}")
         return EXIT_BAD_INPUT
     except OSError as exc:
         streams.say(f"protocol-checks: cannot write output: {exc.strerror or type(exc).__name__}")

@@ -139,9 +139,10 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks.links import handbook_base, rule_url
     from protocol_checks.protocol import load_protocol
     from protocol_checks.protocols import releases_of
+    from protocol_checks.rules import REGISTRY
 
     protocol = load_protocol()
-    rule = protocol.rules.get(args.rule_id.upper())
+    rule = protocol.rules.get(args.rule_id.upper()) or REGISTRY.get(args.rule_id.upper())
     if rule is None:
         streams.say(f"protocol-checks: no rule {args.rule_id!r}; 'protocol-checks rules' lists them")
         return EXIT_BAD_INPUT
@@ -149,9 +150,12 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
         f"{rule.id}: {rule.title}",
         f"  severity:  {rule.severity.value}",
         f"  applies:   from the {rule.stage.value} stage",
-        f"  releases:  {', '.join(releases_of(rule.id))}",
+        f"  releases:  {', '.join(releases_of(rule.id))}"
+        + (f" (withdrawn in {rule.withdrawn_in}"
+           + (f", replaced by {', '.join(rule.replaced_by)})" if rule.replaced_by else ")")
+           if rule.withdrawn_in else ""),
         f"  source:    {', '.join(rule.paragraphs) or 'record keeping (no source paragraph)'}",
-        f"  items:     {', '.join(protocol.items_of_rule[rule.id])}",
+        f"  items:     {', '.join(protocol.items_of_rule.get(rule.id, [])) or 'none now'}",
         f"  met when:  {', '.join(rule.needs) or 'the required fields'} recorded, and no breach",
         f"  checks:    {rule.message}",
         f"  why:       {rule.rationale}",
@@ -165,11 +169,12 @@ def new(args: argparse.Namespace, streams: Streams) -> int:
     from pydantic import ValidationError
 
     from protocol_checks.case import CaseFile
-    from protocol_checks.release import working_release
+    from protocol_checks.release import newest_published, working_release
 
     today = date.today().isoformat()
+    follows = newest_published() or working_release()  # never a draft while one is published
     blank = {
-        "protocol_version": working_release().version,
+        "protocol_version": follows.version,
         "case_id": args.case_id,
         "stage": "referral",
         "as_of": today,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from protocol_checks.findings import FileResult, InputProblem
+from protocol_checks.identifiers import name_problem
 from protocol_checks.judge import result_for
 from protocol_checks.loader import MAX_BYTES, parse, read_bytes
 
@@ -61,7 +62,8 @@ def check_path(name: str, settings: Settings) -> FileResult:
     assert data is not None
     if _CACHE is None or not settings.cacheable:
         return result_for(name, parse(data), settings.item_statuses, settings.release)
-    key = _CACHE.digest(data)
+    # The file's name is judged too (PRIV-002), so what the name looks like is in the key.
+    key = f"{_CACHE.digest(data)}:{name_problem(name) or ''}"
     cached = _CACHE.get(name, key)
     if cached is not None:
         return cached

@@ -17,28 +17,23 @@ from protocol_checks.loader import Loaded
 from protocol_checks.locate import PathLines
 from protocol_checks.protocol import Protocol, load_protocol
 from protocol_checks.protocols import protocol_for
+from protocol_checks.rules.registry import Breach
 from protocol_checks.status import all_statuses
 
-TOOL_RULES = ("DATA-009",)
-"""Advice the tool gives under every release, including releases recorded before the rule
-existed: that a newer release has been published."""
 
+def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> list[Finding]:
+    """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet).
 
-def _tool_rules(protocol: Protocol) -> list:
-    newest = load_protocol()
-    return [(newest.rules[r], newest.rules[r].bind(newest))
-            for r in TOOL_RULES if r not in protocol.rules]
-
-
-def check_case(case: CaseFile, protocol: Protocol) -> list[Finding]:
-    """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet)."""
+    With the file's ``name``, PRIV-002 also judges the name (an identifying file name), so
+    item statuses and waivers see that finding like any other."""
     waivers: dict[str, list[str | None]] = {}
     for w in case.waivers:
         waivers.setdefault(w.rule, []).append(w.path)
     findings = []
-    judged = protocol.rules_at(case.effective_stage)
-    if protocol is not load_protocol():
-        judged = [*judged, *_tool_rules(protocol)]
+    judged = list(protocol.rules_at(case.effective_stage))
+    if name is not None and (kind := name_problem(name)) is not None and "PRIV-002" in protocol.rules:
+        rule = protocol.rules["PRIV-002"]
+        judged.append((rule, lambda _case: [Breach((), f"file_name_{kind}")]))
     for rule, check in judged:
         for breach in check(case):  # most rules find nothing: that path stays short
             scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
@@ -71,7 +66,7 @@ def result_for(name: str, loaded: Loaded, items: bool = False,
         return FileResult(name, problems=loaded.problems)
     try:
         protocol = judging(loaded.case, release)
-        findings = check_case(loaded.case, protocol)
+        findings = check_case(loaded.case, protocol, name)
         statuses = tuple((item_id, status.value) for item_id, status in
                          all_statuses(loaded.case, findings, protocol)) if items else ()
     except Exception:  # a defect in a rule must not crash a whole caseload run
@@ -85,13 +80,3 @@ def result_for(name: str, loaded: Loaded, items: bool = False,
     return FileResult(name, findings=findings, stage=loaded.case.stage.value, items=statuses,
                       release=protocol.release.version)
 
-
-def name_findings(result: FileResult) -> FileResult:
-    """``result`` with PRIV-002's finding added when the file's name looks like it holds an
-    NHS number or a name (the name is not in the finding: the file's own line names it)."""
-    kind = name_problem(result.name) if not result.unreadable else None
-    if kind is None:
-        return result
-    rule = load_protocol().rules["PRIV-002"]
-    finding = Finding(rule.id, rule.severity, rule.variants[f"file_name_{kind}"], ())
-    return dataclasses.replace(result, findings=[finding, *result.findings])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from protocol_checks import __version__
-from protocol_checks.release import Release, ReleaseError, releases_dir
+from protocol_checks.release import Release, ReleaseError, ReleaseStatus, releases_dir
 from protocol_checks.rules import REGISTRY
 from protocol_checks.schema import case_schema
 
@@ -39,9 +39,10 @@ def snapshot(protocol: Any) -> dict[str, Any]:
     release: Release = protocol.release
     return {
         "ledger_format": LEDGER_FORMAT,
-        # The status is not part of what a release means: it moves on (consultation, then
-        # superseded) in releases.yaml while the release stays the same.
-        "release": release.model_dump(mode="json", exclude={"settings", "status"}),
+        # Status, review date and summary are document control, not what the release means:
+        # they move on in releases.yaml (a review that changes nothing sets a new date) while
+        # the release stays the same.
+        "release": release.model_dump(mode="json", include={"version", "date"}),
         "settings": release.settings.model_dump(mode="json"),
         "checklists": [c.model_dump(mode="json") for c in protocol.checklists],
         "rules": {r.id: _recorded(r, REGISTRY[r.id])
@@ -121,6 +122,8 @@ def write_ledger(protocol: Any, root: Path, note: str | None = None,
     old = read_ledger(version, folder)
     amendments: list[dict[str, Any]] = []
     changed: list[str] = []
+    if old is not None and protocol.release.status is ReleaseStatus.draft:
+        old = None  # a draft is still being written: its ledger is simply written again
     if old is not None:
         changed = differences(meaning(old), meaning(new))
         if not changed:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from datetime import date
 
 from protocol_checks.case import Stage
 from protocol_checks.findings import Severity
 from protocol_checks.ledger import read_ledger
 from protocol_checks.protocol import Checklist, Protocol, ProtocolError, for_release, load_protocol
-from protocol_checks.release import Release, all_releases, release, working_release
+from protocol_checks.release import Settings, all_releases, release, working_release
 from protocol_checks.rules import REGISTRY, Rule
 
 
@@ -43,8 +44,11 @@ def protocol_for(version: str) -> Protocol | None:
     if ledger is None:
         raise ProtocolError(f"release {version} is listed but has no ledger")
     checklists = [Checklist.model_validate(c) for c in ledger["checklists"]]
-    settings_release = Release.model_validate({**ledger["release"], "status": found.status,
-                                               "settings": ledger["settings"]})  # status: now
+    # Document control (status, review date, summary) as releases.yaml says now; meaning
+    # (the release's date and settings) as its ledger recorded it.
+    settings_release = found.model_copy(update={
+        "date": date.fromisoformat(ledger["release"]["date"]),
+        "settings": Settings.model_validate(ledger["settings"])})
     rules = [_rule_as_recorded(rid, rec) for rid, rec in ledger["rules"].items()]
     return Protocol(checklists, for_release(rules, settings_release), settings_release)
 
@@ -62,12 +66,3 @@ def releases_of(rule_id: str) -> list[str]:
     return out
 
 
-def newer_than(version: str) -> Release | None:
-    """The newest release, if it is newer than ``version`` (for the upgrade advice)."""
-    newest = working_release()
-    known = release(version)
-    return newest if known is not None and known.key < newest.key else None
-
-
-def supported() -> tuple[Release, ...]:
-    return all_releases()

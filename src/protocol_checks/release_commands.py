@@ -9,6 +9,7 @@ it is given (default: today), so no build or test depends on the calendar.
 from __future__ import annotations
 
 import argparse
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def ledger(args: argparse.Namespace, streams: Streams) -> int:
         print(f"release {version}: the data match the ledger", file=streams.out)
         return EXIT_OK
     root = Path(__file__).resolve().parents[2]
+    if _uncommitted(root):
+        streams.say("protocol-checks: commit the data and code first: a ledger records the "
+                    "commit it was written from, and that commit must hold the release")
+        return EXIT_BAD_INPUT
     broken = _breaks_earlier_cases(protocol)
     if broken:
         streams.say(f"protocol-checks: within a major release the case-file format may only "
@@ -77,6 +82,18 @@ def ledger(args: argparse.Namespace, streams: Streams) -> int:
     what = f"amended ({len(changed)} wording changes)" if changed else "written"
     print(f"{path.name}: {what}", file=streams.out)
     return EXIT_OK
+
+
+def _uncommitted(root: Path) -> bool:
+    """Whether the checkout has changes not committed (outside ``releases/``, where the
+    ledger is about to be written)."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", ".",
+                               ":(exclude)releases"], capture_output=True, text=True,
+                              check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False  # not a git checkout (an installed package): nothing to compare with
+    return done.returncode == 0 and bool(done.stdout.strip())
 
 
 def _breaks_earlier_cases(protocol) -> list[str]:

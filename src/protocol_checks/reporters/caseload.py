@@ -29,6 +29,7 @@ from protocol_checks.reporters.caseload_charts import _e, _n, bar_chart, legend
 from protocol_checks.reporters.caseload_data import TOP_CASES, Caseload
 from protocol_checks.reporters.caseload_items import LEAD as ITEMS_LEAD
 from protocol_checks.reporters.caseload_items import item_section
+from protocol_checks.rules import REGISTRY
 
 CHART_RULES = 20
 """How many rules the bar chart shows; the table beside it lists every rule."""
@@ -86,7 +87,8 @@ def _sev(severity: str) -> str:
 
 
 def _rule_severity(rule_id: str, protocol: Protocol) -> str:
-    rule = protocol.rules.get(rule_id)
+    """As the newest release states it; a rule withdrawn since keeps its last severity."""
+    rule = protocol.rules.get(rule_id) or REGISTRY.get(rule_id)
     return rule.severity.value if rule is not None else "error"
 
 
@@ -138,8 +140,9 @@ def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
     used = [s for s in SEVERITIES if any(_rule_severity(r, protocol) == s for r, _ in shown)]
     rows = []
     for rid, n in by_rule:
-        rule = protocol.rules.get(rid)
-        title = rule.title if rule is not None else "(rule not in this protocol version)"
+        rule = protocol.rules.get(rid) or REGISTRY.get(rid)
+        title = ("(unknown rule)" if rule is None else rule.title if rule.withdrawn_in is None
+                 else f"{rule.title} (withdrawn in release {rule.withdrawn_in})")
         rows.append(
             f'<tr><th scope="row">{_rule_link(base_url, rid)}</th><td>{_e(title)}</td>'
             f"<td>{_sev(_rule_severity(rid, protocol))}</td>"

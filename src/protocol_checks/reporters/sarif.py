@@ -12,6 +12,7 @@ from protocol_checks.links import rule_url
 from protocol_checks.names import name_bytes
 from protocol_checks.protocol import load_protocol
 from protocol_checks.reporters.base import Reporter, Summary
+from protocol_checks.rules import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.advice: "note"}
@@ -32,6 +33,9 @@ class SarifReporter(Reporter):
     def start(self) -> None:
         base = self.handbook_url
         protocol = load_protocol()
+        # Every registered rule, withdrawn ones too (a case on an earlier release may meet
+        # them), as the newest release states them; each result gives its own level.
+        known = [protocol.rules.get(r.id, r) for r in all_rules()]
         rules = [
             {
                 "id": r.id,
@@ -42,7 +46,7 @@ class SarifReporter(Reporter):
                 "defaultConfiguration": {"level": _LEVEL[r.severity]},
                 "properties": {"paragraphs": list(r.paragraphs), "stage": r.stage.value},
             }
-            for r in protocol.rules.values()
+            for r in known
         ]
         rules.append({
             "id": "INPUT",

@@ -134,8 +134,8 @@ def attendance_regular(case: CaseFile) -> Iterator[Breach]:
     severity=Severity.warning,
     stage=Stage.treatment,
     paragraphs=("P10",),
-    message="A session was missed in the two weeks before a planned break, the danger time "
-    "when a patient may withdraw first.",
+    message="A session was missed in the {danger_window_days} days before a planned break, the "
+    "danger time when a patient may withdraw first.",
     rationale="Breaks are danger times: the patient may strike first and stay away from the "
     "sessions before a break, taking the control that was missing from their life.",
 )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.findings import Severity
 from protocol_checks.release import newest_published, release
-from protocol_checks.rules.registry import Breach, rule
+from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 
 @rule(
@@ -45,7 +45,9 @@ def protocol_version_known(case: CaseFile) -> Iterator[Breach]:
     "release deliberately, after previewing what the new release would report. Until then the "
     "case is judged, correctly, by the release it declares.",
 )
-def newest_release(case: CaseFile) -> Iterator[Breach]:
-    declared, newest = release(case.protocol_version), newest_published()
-    if declared is not None and newest is not None and declared.key < newest.key:
+def newest_release(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
+    # The release judging the case (the declared one, or the one a preview asks for), so a
+    # preview under the newest release does not advise previewing it.
+    newest = newest_published()
+    if newest is not None and protocol.release.key < newest.key:
         yield Breach(("protocol_version",))
