@@ -363,3 +363,38 @@ def test_rules_judge_by_the_protocol_they_are_given() -> None:
     found = [(f.rule_id, f.path) for f in check_case(case, other)]
     index = [a.item for a in case.attestations].index("DT-6")
     assert found == [("DATA-007", ("attestations", index, "item"))]
+
+
+FAILING = sorted((EXAMPLES / "failing").glob("*.json"))
+FAILING_REMOVALS = [
+    pytest.param(path, dotted, location, id=f"{path.stem}-{'.'.join(map(str, location))}")
+    for path in FAILING
+    for dotted, location in optional_fields(json.loads(path.read_bytes()), CaseFile)
+]
+
+
+def _path_text(path: tuple) -> str:
+    return ".".join(str(p) for p in path)
+
+
+@pytest.mark.parametrize(("path", "removed", "location"), FAILING_REMOVALS)
+def test_an_error_does_not_fall_silent_when_a_field_goes(
+        path: Path, removed: str, location: tuple) -> None:
+    """Each error a failing example reports still shows after any optional field is removed:
+    the rule still fires, or its item has no record yet. The exceptions are named: the field
+    removed was the breach itself, or the rule's whole subject (no waivers to validate)."""
+    original = json.loads(path.read_bytes())
+    before = CaseFile.model_validate_json(json.dumps(original))
+    changed = without(original, location)
+    after = CaseFile.model_validate_json(json.dumps(changed))
+    was = {f.rule_id: f for f in check_case(before, PROTOCOL) if f.severity is Severity.error}
+    now = {f.rule_id for f in check_case(after, PROTOCOL)}
+    verdict = verdicts(changed)
+    where = _path_text(location)
+    for rule_id, finding in was.items():
+        rule = PROTOCOL.rules[rule_id]
+        breach_went = _path_text(finding.path).startswith(where)
+        if rule_id in now or breach_went or _subject_went(rule, after, removed):
+            continue
+        assert verdict[rule_id] in {Verdict.no_record, Verdict.not_met}, (
+            f"{rule_id} fell silent ({verdict[rule_id]}) without {removed}")

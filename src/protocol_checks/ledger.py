@@ -53,12 +53,13 @@ def snapshot(protocol: Any) -> dict[str, Any]:
 
 def _recorded(rule: Any, code: Any) -> dict[str, Any]:
     """A rule as its release states it; messages as written, with ``{setting}`` placeholders
-    kept, so they are filled in from the release's settings whenever it is loaded."""
+    kept, so they are filled in from the release's settings whenever it is loaded. What a rule
+    needs recorded to count as met is not recorded: that is the tool's evidence model, and a
+    correction to it applies to every release (see the changelog)."""
     return {
         "title": rule.title, "severity": rule.severity.value, "stage": rule.stage.value,
         "paragraphs": list(rule.paragraphs), "message": code.message,
         "variants": dict(sorted(code.variants.items())), "rationale": rule.rationale,
-        "needs": list(rule.needs),
     }
 
 

@@ -37,6 +37,8 @@ def treatment_began(case: CaseFile) -> date | None:
 
 
 def _no_pharmacological_plan(case: CaseFile) -> Skip | None:
+    if case.treatment_plan is None:  # MOD-001 reports the missing plan
+        return Skip("no treatment plan is recorded", absent="treatment_plan")
     return None if _pharmacological(case) else Skip("the treatment plan is not pharmacological")
 
 

@@ -143,7 +143,8 @@ def assessor_is_trained_psychiatrist(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-009",
-    needs=("roles_explained", "assessment"),
+    # All four roles too: "the four roles were explained" cannot be met while one is unassigned.
+    needs=("roles_explained", "assessment", *ALL_ROLES),
     title="The roles are explained to the patient before assessment",
     severity=Severity.error,
     stage=Stage.assessment,
