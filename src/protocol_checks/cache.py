@@ -153,18 +153,19 @@ class ResultCache:
             return None  # a release this tool no longer judges by
         at = Stage(stage)
         findings = []
-        for rule_id, severity, message, path, line, waived in rows:
+        for rule_id, severity, message, path, line, waived, deviation in rows:
             rule = protocol.rules[rule_id]  # KeyError: not a rule of this protocol
             messages = rule.messages()
             if (severity != rule.severity.value or message not in messages
-                    or not rule.applies_at(at) or not _fits(path, line, waived)
-                    or (waived and rule.severity is Severity.error)):
+                    or not rule.applies_at(at) or not _fits(path, line, waived, deviation)
+                    or (waived and rule.severity is Severity.error)
+                    or (deviation and rule.severity is not Severity.error)):
                 return None
             if day != self.day and rule.id == _SETTLING[0] and message == rule.variants.get(
                     _SETTLING[1]):
                 return None  # 'as_of' was in the future on an earlier day; it may not be today
             findings.append(Finding(rule.id, rule.severity, messages[messages.index(message)],
-                                    tuple(path), line, waived))
+                                    tuple(path), line, waived, deviation))
         return FileResult(name, findings=findings, stage=at.value, release=release)
 
     def put(self, key: str, result: FileResult) -> None:
@@ -173,7 +174,7 @@ class ResultCache:
         if result.problems or result.stage is None or key in self.new:
             return
         text = json.dumps([self.day, result.stage, result.release, [
-            [f.rule_id, f.severity.value, f.message, list(f.path), f.line, f.waived]
+            [f.rule_id, f.severity.value, f.message, list(f.path), f.line, f.waived, f.deviation]
             for f in result.findings]], separators=(",", ":"))
         self.new[key] = f"{self._seal(key, text)}:{text}"
 
@@ -199,10 +200,11 @@ class ResultCache:
         return None
 
 
-def _fits(path: object, line: object, waived: object) -> bool:
-    """A JSON path of field names and indexes, a line number or none, and a flag: nothing else."""
+def _fits(path: object, line: object, waived: object, deviation: object) -> bool:
+    """A JSON path of field names and indexes, a line number or none, and two flags: nothing
+    else."""
     return (isinstance(path, list)
             and all((type(p) is int and p >= 0) or (isinstance(p, str) and _PART.fullmatch(p))
                     for p in path)
             and (line is None or (type(line) is int and line >= 1))
-            and type(waived) is bool)
+            and type(waived) is bool and type(deviation) is bool)

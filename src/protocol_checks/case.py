@@ -31,6 +31,12 @@ StaffId = Annotated[
         description="Pseudonymous staff identifier (for example STAFF-017), never a name.",
     ),
 ]
+ScopePath = Annotated[
+    str,
+    Field(pattern=r"^\$(\.[a-z_]+|\[[0-9]+\])*$",
+          description="A JSON path in this file, such as $.sessions[14]."),
+]
+RuleId = Annotated[str, Field(pattern=r"^[A-Z]{3,5}-[0-9]{3}$")]
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 ClinicalDate = Annotated[
     date,
@@ -148,6 +154,19 @@ class EndReason(StrEnum):
     other = "other"
 
 
+class SafeguardingDecision(StrEnum):
+    referral_made = "referral_made"
+    considered_not_needed = "considered_not_needed"
+    not_yet_considered = "not_yet_considered"
+
+
+class LetterRecipient(StrEnum):
+    referrer = "referrer"
+    probation = "probation"
+    general_practitioner = "general_practitioner"
+    other = "other"
+
+
 class ClosureReason(StrEnum):
     not_accepted = "not_accepted"
     patient_withdrew = "patient_withdrew"
@@ -201,6 +220,11 @@ class RoleHolder(Strict):
         "management (P4).",
     )
     assigned_on: ClinicalDate = Field(description="Date the role was assigned (P2).")
+    patient_told_on: ClinicalDate | None = Field(
+        default=None,
+        description="After a handover (see previous): date the patient was told that this "
+        "person now holds the role (P7, P10; release 1.1.0).",
+    )
     previous: list[PreviousHolder] = Field(
         default_factory=list,
         max_length=50,
@@ -291,6 +315,11 @@ class Motivation(Strict):
         "prison, wish to placate a partner, an 'insurance policy' against a further offence, "
         "a genuine wish to change (P8).",
     )
+    formulation: FreeText | None = Field(
+        default=None,
+        description="A short formulation of how the strands combine for this patient; "
+        "motivation is always a mixture, so ticks alone say little (P8, P12; release 1.1.0).",
+    )
 
 
 class TherapeuticContract(Strict):
@@ -364,7 +393,8 @@ class InformedConsent(Strict):
     obtained_on: ClinicalDate = Field(description="Date consent was given (P1).")
     obtained_by: StaffId
     capacity_assessed: bool = Field(
-        description="Capacity to make this decision was assessed (P1; context: MCA 2005)."
+        description="Capacity to make this decision was considered, and formally assessed "
+        "where in doubt; capacity is presumed (P1; context: MCA 2005)."
     )
     material_risks_discussed: bool = Field(
         description="Material risks were discussed (P1; context: Montgomery 2015)."
@@ -373,8 +403,8 @@ class InformedConsent(Strict):
         description="Reasonable alternatives were discussed (P1; context: Montgomery 2015)."
     )
     right_to_withdraw_explained: bool = Field(
-        description="The patient was told they may withdraw consent at any time (a handbook "
-        "setting beside P1)."
+        description="The patient was told they may withdraw consent at any time (P1; context: "
+        "GMC, Decision making and consent, 2020: consent is an ongoing process)."
     )
 
 
@@ -382,11 +412,28 @@ class Medication(Strict):
     """Antilibidinal medication, prescribed only under strict informed consent (P1)."""
 
     drug: FreeText = Field(min_length=1, description="The medicine's generic name (P1).")
-    prescriber: RoleHolder = Field(description="Who prescribes; a psychiatrist (P1).")
+    prescriber: RoleHolder = Field(
+        description="Who prescribes: a profession the release's settings allow to prescribe "
+        "(by default a psychiatrist, the protocol's reading of P1)."
+    )
     first_dose_on: ClinicalDate | None = Field(
         default=None, description="Date of the first dose, once given (P1)."
     )
     consent: InformedConsent | None = Field(default=None, description="Informed consent (P1).")
+
+
+class FollowUp(Strict):
+    """What the service did after a missed session (handbook procedure beside P10)."""
+
+    contacted_on: ClinicalDate = Field(
+        description="Date the service first tried to contact the patient about the missed "
+        "session (release 1.1.0)."
+    )
+    offender_manager_informed_on: ClinicalDate | None = Field(
+        default=None,
+        description="For a case under an order: date the offender manager was told, as "
+        "agreed locally with probation (context: Sentencing Act 2020, Schedule 10).",
+    )
 
 
 class Session(Strict):
@@ -395,6 +442,9 @@ class Session(Strict):
     on: ClinicalDate = Field(description="Date of the session (P10).")
     attendance: Attendance = Field(
         description="Attended, missed by the patient, or cancelled by the service (P10)."
+    )
+    follow_up: FollowUp | None = Field(
+        default=None, description="For a missed session: how it was followed up (P10)."
     )
 
 
@@ -415,6 +465,50 @@ class InterimReport(Strict):
     sent_on: ClinicalDate = Field(description="Date the report was sent (P6).")
     author: StaffId = Field(description="Who wrote it; the case manager (P6).")
     recipient: StaffId = Field(description="Who received it; the risk assessor (P4, P6).")
+    motivation_reviewed: bool = Field(
+        default=False,
+        description="Whether motivation was assessed again for this report (P8, P10; "
+        "release 1.1.0).",
+    )
+    mindedness_reviewed: bool = Field(
+        default=False,
+        description="For psychodynamic work: whether psychological mindedness was assessed "
+        "again for this report; much is revealed only during treatment (P10; release 1.1.0).",
+    )
+
+
+class RiskDisclosure(Strict):
+    """A risk to others disclosed during treatment (handbook procedure beside P4, P6)."""
+
+    disclosed_on: ClinicalDate = Field(description="Date of the session in which it came out.")
+    recorded_by: StaffId = Field(description="Who heard and recorded it, usually the therapist.")
+    risk_assessor_informed_on: ClinicalDate | None = Field(
+        default=None, description="Date the risk assessor was told (P4, P6)."
+    )
+    safeguarding: SafeguardingDecision = Field(
+        default=SafeguardingDecision.not_yet_considered,
+        description="Whether a safeguarding referral was made, or considered and judged not "
+        "needed (context: Children Act 2004 s11; Care Act 2014 s42).",
+    )
+    safeguarding_decided_on: ClinicalDate | None = Field(
+        default=None, description="Date of the safeguarding decision."
+    )
+
+
+class RiskReview(Strict):
+    """A review of risk when formal treatment ends or the case closes (P13; handbook rule)."""
+
+    reviewed_on: ClinicalDate = Field(description="Date of the risk review.")
+    reviewed_by: StaffId = Field(description="Who reviewed risk; usually the risk assessor.")
+
+
+class Letter(Strict):
+    """A letter sent when formal treatment ends (handbook procedure)."""
+
+    to: LetterRecipient = Field(
+        description="The referrer, probation, the general practitioner, or another recipient."
+    )
+    sent_on: ClinicalDate = Field(description="Date the letter was sent.")
 
 
 class LongTermContact(Strict):
@@ -437,6 +531,13 @@ class EndOfTreatment(Strict):
     long_term_contact: LongTermContact | None = Field(
         default=None, description="The long-term supportive contact arranged (P13)."
     )
+    risk_review: RiskReview | None = Field(
+        default=None, description="The risk review at the end of formal treatment (P13)."
+    )
+    letters: list[Letter] = Field(
+        default_factory=list, max_length=20,
+        description="Letters sent at the end of formal treatment.",
+    )
 
 
 class Closure(Strict):
@@ -448,6 +549,20 @@ class Closure(Strict):
         description="The last stage the case reached before closing; rules judge the case "
         "as at that stage."
     )
+    risk_review: RiskReview | None = Field(
+        default=None,
+        description="The risk review before closing, for a case closed without a recorded "
+        "end of formal treatment (P13).",
+    )
+
+
+class CommunicationNeeds(Strict):
+    """Whether the patient has communication needs the service must meet (context: NHS
+    Accessible Information Standard), so the roles can be explained clearly (P7)."""
+
+    asked_on: ClinicalDate = Field(description="Date the patient's communication needs were asked about.")
+    needs_identified: bool = Field(description="Whether any communication need was identified.")
+    how_met: FreeText | None = Field(default=None, description="How the needs are met.")
 
 
 class Attestation(Strict):
@@ -465,18 +580,40 @@ class Waiver(Strict):
     """A reasoned decision to accept a warning (or advice) for this case. Errors cannot be
     waived."""
 
-    rule: str = Field(
-        pattern=r"^[A-Z]{3,5}-[0-9]{3}$", description="The rule ID waived, e.g. MOD-006."
-    )
-    path: str | None = Field(
+    rule: RuleId = Field(description="The rule ID waived, e.g. MOD-006.")
+    path: ScopePath | None = Field(
         default=None,
-        pattern=r"^\$(\.[a-z_]+|\[[0-9]+\])*$",
         description="Limit the waiver to findings at this JSON path or below it (for example "
         "$.sessions[14]); without it the waiver covers every finding of the rule in this case.",
     )
     reason: FreeText = Field(min_length=10, description="Why the warning is accepted.")
     waived_by: StaffId
     waived_on: ClinicalDate = Field(description="Date of the waiver.")
+    reviewed_by: StaffId | None = Field(
+        default=None,
+        description="From release 1.1.0: a second staff member, holding the reviewer role in "
+        "this case, who reviewed the waiver; without a valid review it takes no effect.",
+    )
+    reviewed_on: ClinicalDate | None = Field(default=None, description="Date of the review.")
+
+
+class Deviation(Strict):
+    """A past event that broke an error rule and cannot be undone, recorded with its remedy
+    (release 1.1.0). The finding stays visible, counted apart, and no longer fails the case."""
+
+    rule: RuleId = Field(description="The rule the event broke, e.g. ASMT-003.")
+    path: ScopePath | None = Field(
+        default=None,
+        description="Limit the deviation to findings at this JSON path or below it.",
+    )
+    what_happened: FreeText = Field(min_length=10, description="What happened, and why.")
+    remedied_on: ClinicalDate = Field(description="Date the consequences were remedied.")
+    remedy: FreeText = Field(min_length=10, description="What was done about it.")
+    recorded_by: StaffId
+    reviewed_by: StaffId = Field(
+        description="A second staff member, holding the reviewer role in this case."
+    )
+    reviewed_on: ClinicalDate = Field(description="Date of the review.")
 
 
 class CaseFile(Strict):
@@ -508,6 +645,9 @@ class CaseFile(Strict):
     information_sharing: InformationSharing | None = Field(
         default=None, description="The information-sharing arrangement (P4)."
     )
+    communication_needs: CommunicationNeeds | None = Field(
+        default=None, description="The patient's communication needs (P7; release 1.1.0)."
+    )
     assessment: Assessment | None = Field(default=None, description="Assessment (P8, P10).")
     treatment_plan: TreatmentPlan | None = Field(
         default=None, description="The treatment plan (P5, P11, P13)."
@@ -524,6 +664,10 @@ class CaseFile(Strict):
     interim_reports: list[InterimReport] = Field(
         default_factory=list, max_length=500, description="Interim progress reports (P6)."
     )
+    risk_disclosures: list[RiskDisclosure] = Field(
+        default_factory=list, max_length=200,
+        description="Risks to others disclosed during treatment (P4, P6; release 1.1.0).",
+    )
     end_of_treatment: EndOfTreatment | None = Field(
         default=None, description="End of formal treatment (P13)."
     )
@@ -533,6 +677,10 @@ class CaseFile(Strict):
     )
     waivers: list[Waiver] = Field(
         default_factory=list, max_length=200, description="Waived warnings (never errors)."
+    )
+    deviations: list[Deviation] = Field(
+        default_factory=list, max_length=200,
+        description="Recorded deviations: past events that broke an error rule (release 1.1.0).",
     )
     notes: FreeText | None = Field(default=None, description="Free-text notes; never echoed.")
 

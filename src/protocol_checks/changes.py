@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from protocol_checks.rules import REGISTRY
+
 
 @dataclass(frozen=True)
 class Change:
@@ -26,6 +28,11 @@ class Change:
         """One line a clinician can read (IDs, protocol wording and values, no case data)."""
         label = {"item": "Item", "rule": "Rule", "setting": "Setting", "field": "Case-file field"}
         head = f"{label[self.kind]} {self.subject}"
+        if self.what == "withdrawn" and self.new:
+            return f"{head} withdrawn ({self.old}); replaced by {_show(self.new)}"
+        if self.what == "past events":
+            return (f"{head}: a recorded deviation may now settle its findings about past "
+                    f"events ({_show([v or 'main message' for v in self.new])})")
         if self.what in ("added", "removed", "withdrawn"):
             text = f": {self.new}" if self.what == "added" and isinstance(self.new, str) else ""
             return f"{head} {self.what}{text}"
@@ -62,16 +69,28 @@ def _item_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 
 def _rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     before, after = old["rules"], new["rules"]
-    out = [Change("rule", r, "added", None, after[r]["title"]) for r in after if r not in before]
-    out += [Change("rule", r, "withdrawn", before[r]["title"]) for r in before if r not in after]
+    out = [Change("rule", r, "added", None, f"{after[r]['title']} ({after[r]['severity']})")
+           for r in after if r not in before]
+    out += [Change("rule", r, "withdrawn", before[r]["title"], _replacements(r, after))
+            for r in before if r not in after]
     for rule_id in (r for r in after if r in before):
         was, now = before[rule_id], after[rule_id]
         for key in ("severity", "stage", "paragraphs"):
             if was[key] != now[key]:
                 out.append(Change("rule", rule_id, key, was[key], now[key]))
+        if was.get("past_events", []) != now.get("past_events", []):
+            out.append(Change("rule", rule_id, "past events", was.get("past_events", []),
+                              now.get("past_events", [])))
         if was["message"] != now["message"]:
             out.append(Change("rule", rule_id, "message", was["message"], now["message"]))
     return out
+
+
+def _replacements(rule_id: str, after: dict[str, Any]) -> list[str]:
+    """The rules of the newer release that took over a withdrawn rule's checks (from the rule
+    code, which keeps every withdrawn rule)."""
+    code = REGISTRY.get(rule_id)
+    return [r for r in (code.replaced_by if code else ()) if r in after]
 
 
 def _fields(schema: dict[str, Any]) -> set[str]:

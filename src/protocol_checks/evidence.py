@@ -47,6 +47,7 @@ class Verdict(StrEnum):
     met = "met"
     not_met = "not met"
     waived = "met (warning waived)"
+    deviation = "deviation recorded"
     no_record = "no record yet"
     not_applicable = "not applicable"
     not_due = "not yet due"
@@ -98,10 +99,10 @@ def missing_needs(case: CaseFile, needs: Iterable[str]) -> tuple[str, ...]:
 
 
 def judge(rule: typing.Any, case: CaseFile, breached: bool, waived: bool,
-          protocol: typing.Any) -> RuleVerdict:
+          protocol: typing.Any, deviation: bool = False) -> RuleVerdict:
     """The verdict of ``rule`` (a :class:`~protocol_checks.rules.registry.Rule`) on ``case``
-    under ``protocol``, given whether it produced active (``breached``) or only waived
-    findings."""
+    under ``protocol``, given whether it produced active (``breached``) findings, or findings
+    settled only by a waiver or a recorded deviation."""
     stage: Stage = case.effective_stage
     if not rule.applies_at(stage):
         return RuleVerdict(rule.id, Verdict.not_due,
@@ -116,4 +117,6 @@ def judge(rule: typing.Any, case: CaseFile, breached: bool, waived: bool,
     if missing:
         return RuleVerdict(rule.id, Verdict.no_record, "not recorded: " + ", ".join(missing),
                            missing)
+    if deviation:
+        return RuleVerdict(rule.id, Verdict.deviation)
     return RuleVerdict(rule.id, Verdict.waived if waived else Verdict.met)

@@ -46,6 +46,14 @@ class Finding:
     path: Path
     line: int | None = None
     waived: bool = False
+    deviation: bool = False
+    """An error about a past event, settled by a recorded and reviewed deviation: shown and
+    counted apart, not failing."""
+
+    @property
+    def settled(self) -> bool:
+        """Whether a waiver or a recorded deviation accepts this finding (it does not fail)."""
+        return self.waived or self.deviation
 
     @property
     def json_path(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from protocol_checks.acceptance import Acceptance
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
 from protocol_checks.identifiers import name_problem
@@ -22,13 +23,12 @@ from protocol_checks.status import all_statuses
 
 
 def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> list[Finding]:
-    """Every finding for ``case``, judged at its stage, with waivers applied (no lines yet).
+    """Every finding for ``case``, judged at its stage, with waivers and recorded deviations
+    applied as its release allows (no lines yet).
 
     With the file's ``name``, PRIV-002 also judges the name (an identifying file name), so
     item statuses and waivers see that finding like any other."""
-    waivers: dict[str, list[str | None]] = {}
-    for w in case.waivers:
-        waivers.setdefault(w.rule, []).append(w.path)
+    accepted = Acceptance.of(case, protocol.release.settings)
     findings = []
     judged = list(protocol.rules_at(case.effective_stage))
     if name is not None and (kind := name_problem(name)) is not None and "PRIV-002" in protocol.rules:
@@ -36,20 +36,16 @@ def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> l
         judged.append((rule, lambda _case: [Breach((), f"file_name_{kind}")]))
     for rule, check in judged:
         for breach in check(case):  # most rules find nothing: that path stays short
-            scopes = waivers.get(rule.id) if rule.severity is not Severity.error else None
             path = breach.path
+            error = rule.severity is Severity.error
             findings.append(Finding(
                 rule_id=rule.id, severity=rule.severity, path=path,
                 message=rule.message if breach.variant is None else rule.variants[breach.variant],
-                waived=scopes is not None and _covered(json_path(path), scopes),
+                waived=not error and accepted.waives(rule.id, json_path(path)),
+                deviation=error and breach.variant in rule.past_events
+                and accepted.settles(rule.id, json_path(path)),
             ))
     return findings
-
-
-def _covered(where: str, scopes: list[str | None]) -> bool:
-    """Whether a waiver scope (None: the whole case) covers the finding at ``where``."""
-    return any(scope is None or where == scope or where.startswith((scope + ".", scope + "["))
-               for scope in scopes)
 
 
 def judging(case: CaseFile, release: str | None = None) -> Protocol:

@@ -44,7 +44,7 @@ def snapshot(protocol: Any) -> dict[str, Any]:
         # the release stays the same.
         "release": release.model_dump(mode="json", include={"version", "date"}),
         "settings": release.settings.model_dump(mode="json"),
-        "checklists": [c.model_dump(mode="json") for c in protocol.checklists],
+        "checklists": [c.model_dump(mode="json") for c in protocol.templates],
         "rules": {r.id: _recorded(r, REGISTRY[r.id])
                   for r in sorted(protocol.rules.values(), key=lambda r: r.id)},
         "schema": case_schema(),
@@ -60,6 +60,8 @@ def _recorded(rule: Any, code: Any) -> dict[str, Any]:
         "title": rule.title, "severity": rule.severity.value, "stage": rule.stage.value,
         "paragraphs": list(rule.paragraphs), "message": code.message,
         "variants": dict(sorted(code.variants.items())), "rationale": rule.rationale,
+        # Only where there are some, so a release before deviations (1.0.0) reads the same.
+        **({"past_events": [v or "" for v in rule.past_events]} if rule.past_events else {}),
     }
 
 

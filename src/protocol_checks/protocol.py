@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from protocol_checks.case import CaseFile, Modality, Stage
+from protocol_checks.case import CaseFile, LegalBasis, Modality, Stage
 from protocol_checks.release import YAML_LOADER, Release, newest_published, working_release
 from protocol_checks.rules import Rule, active_rules
 from protocol_checks.rules.registry import Bound
@@ -37,6 +37,7 @@ class Condition(StrEnum):
     cbt = "cbt"
     psychodynamic = "psychodynamic"
     medication = "medication"
+    court_order = "court_order"
 
     def holds(self, case: CaseFile) -> bool:
         plan = case.treatment_plan
@@ -46,6 +47,9 @@ class Condition(StrEnum):
             case Condition.medication:
                 return case.medication is not None or (
                     plan is not None and plan.modality is Modality.pharmacological)
+            case Condition.court_order:
+                return case.referral is not None and (
+                    case.referral.legal_basis is not LegalBasis.none)
             case _:
                 return plan is not None and plan.modality.value == self.value
 
@@ -60,14 +64,16 @@ _NOT_HOLDING = {
     Condition.cbt: "the plan is not cognitive-behavioural",
     Condition.psychodynamic: "the plan is not psychodynamic",
     Condition.medication: "no medication is planned or recorded",
+    Condition.court_order: "the case is not under a court order",
 }
 
 
 def _due_key(case: CaseFile) -> tuple[object, ...]:
     """What decides which items are due: the stage and every input to :meth:`Condition.holds`
     (the modality, and whether medication is recorded)."""
-    plan = case.treatment_plan
-    return case.effective_stage, plan.modality if plan else None, case.medication is None
+    plan, referral = case.treatment_plan, case.referral
+    return (case.effective_stage, plan.modality if plan else None, case.medication is None,
+            referral.legal_basis if referral else None)
 
 
 class _Data(BaseModel):
@@ -115,7 +121,10 @@ class Protocol:
 
     def __init__(self, checklists: list[Checklist], rules: list[Rule], release: Release):
         self.release = release
-        self.checklists = sorted(checklists, key=lambda c: c.order)
+        self.templates = sorted(checklists, key=lambda c: c.order)
+        """The checklists as written, with ``{setting}`` placeholders (what a ledger records)."""
+        values = setting_values(release)
+        self.checklists = [_filled(c, values) for c in self.templates]
         self.rules = {r.id: r for r in rules}
         self.items: dict[str, Item] = {}
         self.items_of_rule: dict[str, list[str]] = {r.id: [] for r in rules}
@@ -229,12 +238,28 @@ def read_checklists(folder: Path) -> list[Checklist]:
     return out
 
 
+def setting_values(release: Release) -> dict[str, str]:
+    """What a ``{name}`` placeholder in a message or an item stands for under ``release``."""
+    newest = newest_published()
+    settings = release.settings
+    return {**{name: settings.value_text(name) for name in type(settings).model_fields},
+            "newest_release": newest.version if newest else release.version}
+
+
+def _filled(checklist: Checklist, values: dict[str, str]) -> Checklist:
+    """``checklist`` with each item's text and guidance stating this release's settings."""
+    if not any("{" in i.text or "{" in (i.guidance or "") for i in checklist.items):
+        return checklist
+    items = [i.model_copy(update={"text": i.text.format(**values),
+                                  "guidance": i.guidance and i.guidance.format(**values)})
+             for i in checklist.items]
+    return checklist.model_copy(update={"items": items})
+
+
 def for_release(rules: list[Rule], release: Release) -> list[Rule]:
     """The rules as ``release`` states them: messages that name a setting (``{name}``) are
     filled in with that release's value, so a message always matches what was checked."""
-    newest = newest_published()
-    values = {**release.settings.model_dump(),
-              "newest_release": newest.version if newest else release.version}
+    values = setting_values(release)
     return [replace(r, message=r.message.format(**values),
                     variants={k: v.format(**values) for k, v in r.variants.items()})
             if "{" in r.message or any("{" in v for v in r.variants.values()) else r

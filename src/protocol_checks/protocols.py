@@ -29,7 +29,8 @@ def _rule_as_recorded(rule_id: str, recorded: dict) -> Rule:
     return replace(code, title=recorded["title"], severity=Severity(recorded["severity"]),
                    stage=Stage(recorded["stage"]), paragraphs=tuple(recorded["paragraphs"]),
                    message=recorded["message"], rationale=recorded["rationale"],
-                   variants={**code.variants, **recorded["variants"]})
+                   variants={**code.variants, **recorded["variants"]},
+                   past_events=tuple(v or None for v in recorded.get("past_events", ())))
 
 
 @functools.cache

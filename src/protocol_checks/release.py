@@ -16,9 +16,12 @@ from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from protocol_checks.case import Profession, Roles
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """The safe YAML loader for the protocol's data files, in C (libyaml) when available: 10x faster."""
@@ -37,16 +40,54 @@ class ReleaseStatus(StrEnum):
     superseded = "superseded"
 
 
+RoleName = Literal[tuple(Roles.model_fields)]  # type: ignore[valid-type]
+"""A role in the case, as the case-file model names them."""
+
+
 class Settings(BaseModel):
-    """Service settings a release fixes (not from the source; each is the handbook's own)."""
+    """Service settings a release fixes: every number or choice the protocol needs that the
+    source does not give. Each is the handbook's own, labelled so wherever it appears, and
+    listed in the handbook's settings table (generated from this model).
+
+    A setting added in a later release has, as its default, what the earlier releases did,
+    so an earlier ledger that does not state it still means what it meant.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     report_interval_days: int = Field(
-        ge=7, le=366, description="Longest interval between interim reports during treatment.")
+        ge=28, le=182, title="Report interval (days)",
+        description="Longest interval between interim reports during treatment (P6 gives "
+        "no interval).")
     danger_window_days: int = Field(
-        ge=1, le=60, description="Days before a planned break in which a missed session is a "
-        "warning sign.")
+        ge=7, le=28, title="Danger window before a break (days)",
+        description="Days before a planned break in which a missed session is a warning sign "
+        "(P10 names the danger time, not its length).")
+    missed_in_a_row: int = Field(
+        default=2, ge=2, le=4, title="Missed sessions in a row",
+        description="How many sessions missed in a row (by the patient, or cancelled by the "
+        "service) call for a warning (P10 asks for regularity, without a number).")
+    gap_factor: int = Field(
+        default=3, ge=2, le=6, title="Longest gap, in planned intervals",
+        description="A gap between sessions held longer than this many planned intervals, "
+        "planned breaks aside, is a warning.")
+    prescriber_professions: tuple[Profession, ...] = Field(
+        default=(Profession.psychiatrist,), min_length=1, title="Who may prescribe",
+        description="Professions that may prescribe antilibidinal medication: the protocol's "
+        "reading of P1 is a psychiatrist; who may prescribe is a local governance decision "
+        "(context: BNF, non-medical prescribing).")
+    reviewer_roles: tuple[RoleName, ...] | None = Field(
+        default=None, title="Who reviews waivers and deviations",
+        description="Roles in the case whose holder may review a waiver or a recorded "
+        "deviation written by someone else. Unset (release 1.0.0): waivers need no review "
+        "and deviations cannot be recorded.")
+
+    def value_text(self, name: str) -> str:
+        """A setting's value as a message or a table shows it."""
+        value = getattr(self, name)
+        if isinstance(value, tuple):
+            return " or ".join(str(v).replace("_", " ") for v in value)
+        return "none" if value is None else str(value)
 
 
 class Release(BaseModel):

@@ -20,6 +20,7 @@ from protocol_checks.protocol import Checklist, Item, Protocol
 class ItemStatus(StrEnum):
     met = "met"
     waived = "met (warning waived)"
+    deviation = "deviation recorded"
     not_met = "not met"
     no_record = "no record yet"
     awaiting = "awaiting attestation"
@@ -38,6 +39,7 @@ _GAPS = frozenset({ItemStatus.not_met, ItemStatus.no_record, ItemStatus.awaiting
 MARKS = {
     ItemStatus.met: "[x]",
     ItemStatus.waived: "[w]",
+    ItemStatus.deviation: "[d]",
     ItemStatus.not_met: "[ ]",
     ItemStatus.no_record: "[_]",
     ItemStatus.awaiting: "[?]",
@@ -48,6 +50,8 @@ MARKS = {
 LEGEND = {
     ItemStatus.met: "the rules ran at this stage and the record shows what the item needs",
     ItemStatus.waived: "met, with a warning accepted by a recorded waiver",
+    ItemStatus.deviation: "a past event broke an error rule; the remedy is recorded and "
+    "reviewed (counted apart, not as met)",
     ItemStatus.not_met: "a rule found a breach: remedy it",
     ItemStatus.no_record: "due, but what the item needs is not recorded: record it "
     "(counted as not met)",
@@ -60,14 +64,15 @@ LEGEND = {
 _FROM_VERDICT = {
     Verdict.met: ItemStatus.met,
     Verdict.waived: ItemStatus.waived,
+    Verdict.deviation: ItemStatus.deviation,
     Verdict.not_met: ItemStatus.not_met,
     Verdict.no_record: ItemStatus.no_record,
     Verdict.not_due: ItemStatus.not_due,
     Verdict.not_applicable: ItemStatus.not_applicable,
 }
 # Which rule verdict decides an item checked by several rules: the first present in this order.
-_PRECEDENCE = (Verdict.not_met, Verdict.no_record, Verdict.not_due, Verdict.waived, Verdict.met,
-               Verdict.not_applicable)
+_PRECEDENCE = (Verdict.not_met, Verdict.no_record, Verdict.not_due, Verdict.deviation,
+               Verdict.waived, Verdict.met, Verdict.not_applicable)
 
 
 @dataclass(frozen=True)
@@ -93,8 +98,9 @@ def _combine(item: Item, verdicts: list[RuleVerdict]) -> ItemResult:
 def mark(checklist: Checklist, case: CaseFile, findings: list[Finding],
          protocol: Protocol) -> list[ItemResult]:
     """Each item of ``checklist`` with its status for ``case``, given the case's findings."""
-    failing = {f.rule_id for f in findings if not f.waived}
+    failing = {f.rule_id for f in findings if not f.settled}
     waived = {f.rule_id for f in findings if f.waived}
+    deviations = {f.rule_id for f in findings if f.deviation}
     attested = {a.item for a in case.attestations}
     due = case.effective_stage.rank >= checklist.stage.rank
     out = []
@@ -112,7 +118,8 @@ def mark(checklist: Checklist, case: CaseFile, findings: list[Finding],
                 out.append(ItemResult(item, ItemStatus.not_due, reason=(
                     f"the checklist is due by the {checklist.stage.value} stage")))
         else:
-            verdicts = [judge(protocol.rules[r], case, r in failing, r in waived, protocol)
+            verdicts = [judge(protocol.rules[r], case, r in failing, r in waived, protocol,
+                              deviation=r in deviations)
                         for r in item.rule_ids]
             out.append(_combine(item, verdicts))
     return out

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from protocol_checks.findings import FileResult, Severity
+from protocol_checks.findings import FileResult, Finding, Severity
 
 
 @dataclass
@@ -30,12 +30,12 @@ class Summary:
             self.by_stage[result.stage] += 1
         if result.release:
             self.by_release[result.release] += 1
-        active = [f for f in result.findings if not f.waived]
+        active = [f for f in result.findings if not f.settled]
         if active:
             self.files_with_findings += 1
         for f in result.findings:
-            self.by_severity["waived" if f.waived else f.severity.value] += 1
-            if not f.waived:
+            self.by_severity[settled_as(f) or f.severity.value] += 1
+            if not f.settled:
                 self.by_rule[f.rule_id] += 1
 
     def count(self, severity: Severity | str) -> int:
@@ -50,12 +50,20 @@ class Summary:
             "warnings": self.count("warning"),
             "advice": self.count("advice"),
             "waived": self.count("waived"),
+            "deviations": self.count("deviation"),
             "top_rules": [{"rule": r, "count": n} for r, n in self.top_rules()],
             "releases": dict(sorted(self.by_release.items())),
         }
 
     def top_rules(self, n: int = 5) -> list[tuple[str, int]]:
         return sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+def settled_as(finding: Finding) -> str | None:
+    """How a finding is settled, as the summaries count it: "waived", "deviation" or None."""
+    if finding.deviation:
+        return "deviation"
+    return "waived" if finding.waived else None
 
 
 class Reporter:

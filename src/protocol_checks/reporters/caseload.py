@@ -101,14 +101,15 @@ def _totals(s: Summary) -> str:
         ("warnings", "Warnings", s.count("warning"), "t-warning"),
         ("advice", "Advice", s.count("advice"), "t-advice"),
         ("waived", "Waived", s.count("waived"), ""),
+        ("deviations", "Recorded deviations", s.count("deviation"), ""),
     ]
     body = "".join(
         f'<div class="{cls}"><dt>{_e(label)}</dt><dd data-total="{key}">{_n(value)}</dd></div>'
         for key, label, value, cls in cells
     )
     head = _section_head("totals", "Totals", "Findings count breaches of rules that are not "
-                         "waived; waived warnings are counted apart. Unreadable files could not "
-                         "be checked at all.")
+                         "waived or settled by a recorded deviation; both are counted apart. "
+                         "Unreadable files could not be checked at all.")
     judged = ", ".join(f"release {_e(v)}: {_plural(n, 'file')}" for v, n in
                        sorted(s.by_release.items()))
     releases = f'<p class="releases">Judged by {judged}.</p>' if judged else ""

@@ -81,15 +81,18 @@ class Caseload:
                     len(result.problems) - 1))
             return
         self.items.add(result.items)
-        counts = Counter(f.severity.value for f in result.findings if not f.waived)
+        counts = Counter(f.severity.value for f in result.findings if not f.settled)
         waived = sum(1 for f in result.findings if f.waived)
-        rules = sorted({f.rule_id for f in result.findings if not f.waived})
+        deviations = sum(1 for f in result.findings if f.deviation)
+        rules = sorted({f.rule_id for f in result.findings if not f.settled})
         self.files_by_rule.update(rules)
         row = self.stages.setdefault(result.stage or "unknown", _StageRow())
         row.cases += 1
         row.findings.update(counts)
         if waived:
             row.findings["waived"] += waived
+        if deviations:
+            row.findings["deviation"] += deviations
         if rules:
             row.with_findings += 1
         if counts["error"] or counts["warning"]:

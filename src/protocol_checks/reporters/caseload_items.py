@@ -13,7 +13,7 @@ from protocol_checks.links import item_url
 from protocol_checks.protocol import Protocol
 from protocol_checks.status import ItemStatus
 
-COLUMNS = (ItemStatus.met, ItemStatus.waived, ItemStatus.not_met, ItemStatus.no_record,
+COLUMNS = (ItemStatus.met, ItemStatus.waived, ItemStatus.deviation, ItemStatus.not_met, ItemStatus.no_record,
            ItemStatus.awaiting, ItemStatus.not_due, ItemStatus.not_applicable)
 
 

@@ -46,7 +46,7 @@ class GithubReporter(Reporter):
         for p in result.problems:
             self._emit("error", name, p.line, "unreadable case file", p.located_message)
         for f in result.findings:
-            if not f.waived:
+            if not f.settled:
                 self._emit(_LEVEL[f.severity], name, f.line, f.rule_id,
                            f"{f.message} (release {result.release}) "
                            f"{rule_url(self.handbook_url, f.rule_id)}")

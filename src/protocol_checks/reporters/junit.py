@@ -39,7 +39,7 @@ class JunitReporter(Reporter):
             where = f" line {p.line}" if p.line else ""
             body.append(f'<error type="input" message={_attr(p.located_message)}>'
                         f"{_text(shown + where)}</error>")
-        failing = [f for f in result.findings if not f.waived and f.severity is not Severity.advice]
+        failing = [f for f in result.findings if not f.settled and f.severity is not Severity.advice]
         if failing:
             self._failures += 1
             text = "\n".join(

@@ -101,8 +101,9 @@ class SarifReporter(Reporter):
                 }],
                 "properties": {"release": result.release},
             }
-            if f.waived:
-                obj["suppressions"] = [{"kind": "external", "justification": "waived in case file"}]
+            if f.settled:
+                obj["suppressions"] = [{"kind": "external", "justification": (
+                    "deviation recorded in case file" if f.deviation else "waived in case file")}]
             self._write(obj)
 
     def finish(self, summary: Summary) -> None:

@@ -33,7 +33,9 @@ class TextReporter(Reporter):
             self.out.write(f"{_where(name, p.line, p.column)}: INPUT {p.message}{at}\n")
         release = f"; release {result.release}" if result.release else ""
         for f in result.findings:
-            label = f"WAIVED {f.severity.value.upper()}" if f.waived else f.severity.value.upper()
+            label = f.severity.value.upper()
+            if f.settled:
+                label = f"{'DEVIATION' if f.deviation else 'WAIVED'} {label}"
             url = f"  <{rule_url(self.handbook_url, f.rule_id)}>"
             self.out.write(f"{_where(name, f.line)}: {label} {f.rule_id} {f.message} "
                            f"(at {f.json_path}{release}){url}\n")
@@ -50,6 +52,8 @@ class TextReporter(Reporter):
         ]
         if s["waived"]:
             parts.append(f"{s['waived']} waived")
+        if s["deviations"]:
+            parts.append(f"{s['deviations']} recorded deviation{'s' if s['deviations'] != 1 else ''}")
         if s["unreadable"]:
             parts.append(f"{s['unreadable']} unreadable")
         self.out.write("\n" + ", ".join(parts) + "\n")

@@ -2,6 +2,7 @@
 
 from protocol_checks.rules import (  # noqa: F401  (imported for registration)
     assessment,
+    attendance,
     conduct,
     ending,
     integrity,
@@ -10,6 +11,8 @@ from protocol_checks.rules import (  # noqa: F401  (imported for registration)
     privacy,
     referral,
     releases,
+    review,
+    risk,
     roles,
     sharing,
 )

@@ -35,6 +35,7 @@ def assessment_recorded(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P8",),
     message="No assessment of motivation is recorded before treatment.",
     variants={"late": "Motivation was assessed only after treatment had started."},
+    past_events=("late",),
     rationale="The source names motivation, with willingness to enter a therapeutic contract, "
     "as the strongest single predictor of a good outcome.",
 )
@@ -55,6 +56,7 @@ def motivation_assessed(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P8",),
     message="No therapeutic contract is recorded before treatment.",
     variants={"late": "The therapeutic contract was agreed only after treatment had started."},
+    past_events=("late",),
     rationale="Willingness to enter a therapeutic contract is part of the motivation that best "
     "predicts outcome; the protocol reads this as: treatment starts only once it is agreed.",
 )
@@ -83,3 +85,46 @@ def genuine_wish_present(case: CaseFile) -> Iterator[Breach]:
     motivation = case.assessment.motivation if case.assessment else None
     if motivation is not None and MotivationStrand.genuine_wish_to_change not in motivation.strands:
         yield Breach(("assessment", "motivation", "strands"))
+
+
+@rule(
+    "ASMT-005",
+    since="1.1.0",
+    needs=("assessment.motivation",),
+    title="Motivation is recorded as a formulation, not only as ticks",
+    severity=Severity.advice,
+    stage=Stage.treatment,
+    paragraphs=("P8",),
+    message="The motivation assessment records its strands but no short formulation of how "
+    "they combine for this patient.",
+    rationale="Motivation is always a mixture of strands; which ones are present says less "
+    "than how they weigh against one another, which only a few sentences can record.",
+)
+def motivation_formulated(case: CaseFile) -> Iterator[Breach]:
+    motivation = case.assessment.motivation if case.assessment else None
+    if motivation is not None and not motivation.formulation:
+        yield Breach(("assessment", "motivation", "formulation"))
+
+
+@rule(
+    "ASMT-006",
+    since="1.1.0",
+    needs=("assessment.motivation.strands",),
+    title="A genuine wish to change is not taken as the whole story",
+    severity=Severity.advice,
+    stage=Stage.treatment,
+    paragraphs=("P8", "P12"),
+    message="Motivation is recorded as nothing but a genuine wish to change; the source holds "
+    "that motivation is always mixed. Ask what else is at work, and keep false compliance in "
+    "mind.",
+    rationale="The source describes motivation as always a complex mixture, and asks the "
+    "therapist to stay alert to false compliance throughout; a record of pure goodwill is the "
+    "one most worth questioning.",
+)
+def motivation_mixed(case: CaseFile) -> Iterator[Breach]:
+    motivation = case.assessment.motivation if case.assessment else None
+    if motivation is not None and set(motivation.strands) == {_GENUINE}:
+        yield Breach(("assessment", "motivation", "strands"))
+
+
+_GENUINE = MotivationStrand.genuine_wish_to_change

@@ -1,42 +1,19 @@
-"""Conduct of treatment: regularity, breaks and interim reports (P6, P10)."""
+"""Conduct of treatment: interim reports to risk assessment, and what each one reviews (P6, P8,
+P10). Attendance and breaks are in :mod:`protocol_checks.rules.attendance`."""
 
 from __future__ import annotations
 
 import itertools
-import operator
-from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import date
 
-from protocol_checks.case import Attendance, CaseFile, SessionFrequency, Stage
+from protocol_checks.case import CaseFile, Modality, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
-# The danger window before breaks (P10) and the longest interval between interim reports (P6)
-# are settings of each release (releases/releases.yaml), read from the protocol in force.
-
-_INTERVAL_DAYS = {
-    SessionFrequency.more_than_weekly: 4,
-    SessionFrequency.weekly: 7,
-    SessionFrequency.fortnightly: 14,
-    SessionFrequency.monthly: 31,
-}
-
-
-# Enum members bound once: looking them up on the class is a descriptor call in the hot loop.
-_MISSED, _ATTENDED, _CANCELLED = (
-    Attendance.missed, Attendance.attended, Attendance.cancelled_by_service)
-
-
-def _break_days(case: CaseFile, start: date, end: date) -> int:
-    """Days strictly between two sessions that fall inside planned breaks."""
-    days = 0
-    for b in case.planned_breaks:
-        first = max(b.starts_on, start + timedelta(days=1))
-        last = min(b.ends_on, end - timedelta(days=1))
-        if first <= last:
-            days += (last - first).days + 1
-    return days
+# The longest interval between interim reports (P6) is a setting of each release
+# (releases/releases.yaml), read from the protocol in force.
 
 
 def _treatment_end(case: CaseFile) -> date:
@@ -49,28 +26,6 @@ def _treatment_end(case: CaseFile) -> date:
     return end
 
 
-_NO_BREAK = Skip("no planned break is recorded", absent="planned_breaks")
-
-
-def _not_started(case: CaseFile) -> Skip | None:
-    plan = case.treatment_plan
-    if plan is not None and plan.starts_on > case.as_of and not case.sessions:
-        return Skip("treatment has not started yet", later=True)
-    return None
-
-
-def _no_breaks(case: CaseFile) -> Skip | None:
-    return None if case.planned_breaks else _NO_BREAK
-
-
-def _no_break_begun(case: CaseFile) -> Skip | None:
-    if not case.planned_breaks:
-        return _NO_BREAK
-    if all(b.starts_on > case.as_of for b in case.planned_breaks):
-        return Skip("no planned break has begun yet", later=True)
-    return None
-
-
 def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
     """No report is due while treatment is younger than one interval and none is recorded."""
     plan = case.treatment_plan
@@ -79,98 +34,6 @@ def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
             _treatment_end(case) - plan.starts_on).days <= interval:
         return Skip("no interim report is due yet", later=True)
     return None
-
-
-@rule(
-    "CON-001",
-    needs=("treatment_plan", "sessions"),
-    applies=_not_started,
-    title="Attendance is regular",
-    severity=Severity.warning,
-    stage=Stage.treatment,
-    paragraphs=("P10",),
-    message="Two or more sessions in a row were missed.",
-    variants={"gap": "There is a gap between sessions of more than three times the planned "
-              "interval, not counting planned breaks."},
-    rationale="Regularity and reliability matter in any therapy and particularly for these "
-    "patients, whose early lives were so often marked by inconsistency and deceit.",
-)
-def attendance_regular(case: CaseFile) -> Iterator[Breach]:
-    sessions = case.sessions
-    days = [s.on for s in sessions]
-    kinds = [s.attendance for s in sessions]
-    # Order by date, then by kind, so that the file's order of same-day entries cannot matter
-    # (files are usually in strict date order already, which saves the sort).
-    if all(map(operator.lt, days, days[1:])):
-        order: Sequence[int] = range(len(sessions))
-    else:
-        order = sorted(range(len(sessions)), key=lambda i: (days[i], kinds[i].value))
-    run = 0
-    for i in order:
-        attendance = kinds[i]
-        if attendance is _CANCELLED:
-            continue  # the service's cancellation neither breaks nor extends a run
-        run = run + 1 if attendance is _MISSED else 0
-        if run == 2:
-            yield Breach(("sessions", i))
-    plan = case.treatment_plan
-    interval = _INTERVAL_DAYS.get(plan.session_frequency) if plan else None
-    if interval is None:
-        return
-    limit = 3 * interval
-    held = [i for i in order if kinds[i] is _ATTENDED]
-    held_days = [days[i] for i in held]
-    for n, gap in enumerate(map(operator.sub, held_days[1:], held_days)):
-        if gap.days > limit and gap.days - _break_days(
-                case, held_days[n], held_days[n + 1]) > limit:
-            yield Breach(("sessions", held[n + 1]), "gap")
-
-
-@rule(
-    "CON-002",
-    needs=("sessions",),
-    applies=_no_breaks,
-    title="No missed sessions just before a break",
-    severity=Severity.warning,
-    stage=Stage.treatment,
-    paragraphs=("P10",),
-    message="A session was missed in the {danger_window_days} days before a planned break, the "
-    "danger time when a patient may withdraw first.",
-    rationale="Breaks are danger times: the patient may strike first and stay away from the "
-    "sessions before a break, taking the control that was missing from their life.",
-)
-def no_missed_before_break(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
-    if not case.planned_breaks:
-        return
-    window = timedelta(days=protocol.release.settings.danger_window_days)
-    for i, session in enumerate(case.sessions):
-        if session.attendance is not _MISSED:
-            continue
-        for brk in case.planned_breaks:
-            if brk.starts_on - window <= session.on < brk.starts_on:
-                yield Breach(("sessions", i))
-                break
-
-
-@rule(
-    "CON-003",
-    needs=(),
-    applies=_no_break_begun,
-    title="Each planned break is prepared with the patient",
-    severity=Severity.warning,
-    stage=Stage.treatment,
-    paragraphs=("P10",),
-    message="A planned break was not discussed with the patient before it began.",
-    rationale="Because breaks are danger times, each is talked through with the patient ahead "
-    "of time so the sessions before it are not lost.",
-)
-def breaks_prepared(case: CaseFile) -> Iterator[Breach]:
-    for i, brk in enumerate(case.planned_breaks):
-        if brk.starts_on > case.as_of:
-            continue  # still ahead: not yet due
-        talked = brk.discussed_with_patient_on
-        if talked is None or talked >= brk.starts_on:
-            yield Breach(("planned_breaks", i, "discussed_with_patient_on"))
 
 
 @rule(
@@ -246,3 +109,29 @@ def reports_to_assessor(case: CaseFile) -> Iterator[Breach]:
     for i, report in enumerate(case.interim_reports):
         if report.recipient != assessor.holder_on(report.sent_on):
             yield Breach(("interim_reports", i, "recipient"))
+
+
+@rule(
+    "CON-009",
+    since="1.1.0",
+    needs=("interim_reports",),
+    applies=_no_report_due,
+    title="Each interim report reassesses motivation and suitability",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P8", "P10"),
+    message="An interim report does not record that motivation was assessed again.",
+    variants={"mindedness": "An interim report on psychodynamic treatment does not record "
+              "that psychological mindedness was assessed again."},
+    rationale="Much about a patient is revealed only in the course of treatment, and "
+    "motivation is a shifting mixture; the protocol reads this as: each interim report "
+    "assesses both again, rather than relying on the assessment made before treatment.",
+)
+def reports_reassess(case: CaseFile) -> Iterator[Breach]:
+    plan = case.treatment_plan
+    psychodynamic = plan is not None and plan.modality is Modality.psychodynamic
+    for i, report in enumerate(case.interim_reports):
+        if not report.motivation_reviewed:
+            yield Breach(("interim_reports", i, "motivation_reviewed"))
+        if psychodynamic and not report.mindedness_reviewed:
+            yield Breach(("interim_reports", i, "mindedness_reviewed"), "mindedness")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from protocol_checks.case import CaseFile, Stage
+from protocol_checks.case import CaseFile, LegalBasis, LetterRecipient, ReferralSource, Stage
+from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, rule
 
@@ -65,3 +66,85 @@ def long_term_contact_planned(case: CaseFile) -> Iterator[Breach]:
         yield Breach(("end_of_treatment", "long_term_contact", "contact_frequency"))
     if contact.next_review_on is None:
         yield Breach(("end_of_treatment", "long_term_contact", "next_review_on"), "no_review")
+
+
+def _not_ended(case: CaseFile) -> Skip | None:
+    if case.end_of_treatment is None and case.closure is None:
+        return Skip("formal treatment has not ended and the case is open", later=True)
+    return None
+
+
+@rule(
+    "END-004",
+    since="1.1.0",
+    needs=(),
+    applies=_not_ended,
+    title="Risk is reviewed when formal treatment ends, and before a case closes",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P13",),
+    message="Formal treatment has ended but no risk review is recorded.",
+    variants={"closure": "The case was closed after treatment began but no risk review is "
+              "recorded."},
+    rationale="Professional opinion reported by the source holds that the underlying "
+    "fantasies do not go away when formal treatment ends. The handbook's procedure is a "
+    "recorded risk review at that point, and no case closed after treatment began without "
+    "one.",
+)
+def risk_reviewed_at_end(case: CaseFile) -> Iterator[Breach]:
+    end, closure = case.end_of_treatment, case.closure
+    closing_review = closure.risk_review if closure is not None else None
+    if end is not None:
+        if end.risk_review is None and closing_review is None:
+            yield Breach(("end_of_treatment", "risk_review"))
+    elif closure is not None and closing_review is None:
+        yield Breach(("closure", "risk_review"), "closure")
+
+
+_GP, _PROBATION, _REFERRER = (LetterRecipient.general_practitioner, LetterRecipient.probation,
+                              LetterRecipient.referrer)
+_REFERRER_AS = {ReferralSource.probation_officer: _PROBATION,
+                ReferralSource.general_practitioner: _GP}
+"""Referrers that are themselves one of the other recipients: one letter serves both."""
+
+
+def _no_end(case: CaseFile) -> Skip | None:
+    if case.end_of_treatment is None:  # END-001 reports the missing end
+        return Skip("the end of formal treatment is not recorded", absent="end_of_treatment")
+    return None
+
+
+@rule(
+    "END-005",
+    since="1.1.0",
+    needs=("referral", "end_of_treatment.letters"),
+    applies=_no_end,
+    title="The end of formal treatment is written to the referrer, probation and the GP",
+    severity=Severity.warning,
+    stage=Stage.long_term_contact,
+    paragraphs=("P13",),
+    message="No letter to the referrer about the end of formal treatment is recorded.",
+    variants={
+        "probation": "The case is under an order or was referred by probation, but no letter "
+        "to probation about the end of formal treatment is recorded.",
+        "gp": "No letter to the general practitioner about the end of formal treatment is "
+        "recorded.",
+    },
+    rationale="Those who referred the patient, supervise their order and provide their "
+    "general care need to know that formal treatment has ended and what long-term contact "
+    "continues; this is the handbook's procedure, so a warning that a waiver can answer (for "
+    "example where the patient has no GP).",
+)
+def end_letters_sent(case: CaseFile) -> Iterator[Breach]:
+    end, referral = case.end_of_treatment, case.referral
+    if end is None or referral is None:
+        return
+    sent = {letter.to for letter in end.letters}
+    referrer = _REFERRER_AS.get(referral.source, _REFERRER)
+    if referrer not in sent and _REFERRER not in sent:
+        yield Breach(("end_of_treatment", "letters"))
+    on_order = referral.legal_basis is not LegalBasis.none
+    if (on_order or referral.source is ReferralSource.probation_officer) and _PROBATION not in sent:
+        yield Breach(("end_of_treatment", "letters"), "probation")
+    if _GP not in sent:
+        yield Breach(("end_of_treatment", "letters"), "gp")

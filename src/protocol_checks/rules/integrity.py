@@ -7,93 +7,13 @@ from datetime import date, timedelta
 
 from protocol_checks.case import Attendance, CaseFile, Stage
 from protocol_checks.evidence import Skip
-from protocol_checks.findings import Path, Severity
+from protocol_checks.findings import Severity
 from protocol_checks.rules._dates import session_day
+from protocol_checks.rules._record import order_checks, recorded_dates, staff_references
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 from protocol_checks.rules.roles import ROLE_NAMES
 
 FUTURE_TOLERANCE = timedelta(days=1)
-
-
-def recorded_dates(case: CaseFile, sessions: bool = True) -> Iterator[tuple[Path, date]]:
-    """Dates of things that have happened (not plans), with their paths."""
-    if case.referral:
-        yield ("referral", "received_on"), case.referral.received_on
-    for name in ROLE_NAMES:
-        holder = getattr(case.roles, name)
-        if holder is not None:
-            yield ("roles", name, "assigned_on"), holder.assigned_on
-            for i, p in enumerate(holder.previous):
-                yield ("roles", name, "previous", i, "ended_on"), p.ended_on
-    if case.roles_explained:
-        yield ("roles_explained", "explained_on"), case.roles_explained.explained_on
-    if case.information_sharing:
-        yield ("information_sharing", "agreed_on"), case.information_sharing.agreed_on
-        if case.information_sharing.explained_to_patient_on:
-            yield (("information_sharing", "explained_to_patient_on"),
-                   case.information_sharing.explained_to_patient_on)
-    if a := case.assessment:
-        yield ("assessment", "started_on"), a.started_on
-        if a.motivation:
-            yield ("assessment", "motivation", "assessed_on"), a.motivation.assessed_on
-        if a.therapeutic_contract:
-            yield ("assessment", "therapeutic_contract", "agreed_on"), a.therapeutic_contract.agreed_on
-        if a.psychological_mindedness:
-            yield (("assessment", "psychological_mindedness", "assessed_on"),
-                   a.psychological_mindedness.assessed_on)
-    if m := case.medication:
-        if m.first_dose_on:
-            yield ("medication", "first_dose_on"), m.first_dose_on
-        if m.consent:
-            yield ("medication", "consent", "obtained_on"), m.consent.obtained_on
-    if sessions:
-        for i, s in enumerate(case.sessions):
-            yield ("sessions", i, "on"), s.on
-    for i, b in enumerate(case.planned_breaks):
-        if b.discussed_with_patient_on:
-            yield ("planned_breaks", i, "discussed_with_patient_on"), b.discussed_with_patient_on
-    for i, r in enumerate(case.interim_reports):
-        yield ("interim_reports", i, "sent_on"), r.sent_on
-    if e := case.end_of_treatment:
-        yield ("end_of_treatment", "ended_on"), e.ended_on
-        if e.long_term_contact:
-            yield ("end_of_treatment", "long_term_contact", "arranged_on"), e.long_term_contact.arranged_on
-    if case.closure:
-        yield ("closure", "closed_on"), case.closure.closed_on
-    for i, att in enumerate(case.attestations):
-        yield ("attestations", i, "confirmed_on"), att.confirmed_on
-    for i, w in enumerate(case.waivers):
-        yield ("waivers", i, "waived_on"), w.waived_on
-
-
-def _order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Path]]:
-    """Pairs (earlier, later, path of later) that must not run backwards."""
-    plan, a, ref = case.treatment_plan, case.assessment, case.referral
-    if plan:
-        yield plan.starts_on, plan.planned_end_on, ("treatment_plan", "planned_end_on")
-        if a:
-            yield a.started_on, plan.starts_on, ("treatment_plan", "starts_on")
-        if case.end_of_treatment:
-            yield plan.starts_on, case.end_of_treatment.ended_on, ("end_of_treatment", "ended_on")
-    if ref and a:
-        yield ref.received_on, a.started_on, ("assessment", "started_on")
-    if sharing := case.information_sharing:
-        yield sharing.agreed_on, sharing.explained_to_patient_on, (
-            "information_sharing", "explained_to_patient_on")
-    for i, b in enumerate(case.planned_breaks):
-        yield b.starts_on, b.ends_on, ("planned_breaks", i, "ends_on")
-    for name in ROLE_NAMES:
-        holder = getattr(case.roles, name)
-        for i, p in enumerate(holder.previous if holder else ()):
-            yield p.assigned_on, p.ended_on, ("roles", name, "previous", i, "ended_on")
-    if ref and case.closure:
-        yield ref.received_on, case.closure.closed_on, ("closure", "closed_on")
-    if case.end_of_treatment and case.closure:
-        yield case.end_of_treatment.ended_on, case.closure.closed_on, ("closure", "closed_on")
-    if case.end_of_treatment and case.end_of_treatment.long_term_contact:
-        contact = case.end_of_treatment.long_term_contact
-        yield case.end_of_treatment.ended_on, contact.next_review_on, (
-            "end_of_treatment", "long_term_contact", "next_review_on")
 
 
 @rule(
@@ -108,7 +28,7 @@ def _order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pa
     "and 'after' would be meaningless.",
 )
 def dates_in_order(case: CaseFile) -> Iterator[Breach]:
-    for earlier, later, path in _order_checks(case):
+    for earlier, later, path in order_checks(case):
         if earlier is not None and later is not None and later < earlier:
             yield Breach(path)
 
@@ -181,25 +101,6 @@ def sessions_within_treatment(case: CaseFile) -> Iterator[Breach]:
             yield Breach(("sessions", i, "on"))
 
 
-def _staff_references(case: CaseFile) -> Iterator[tuple[Path, str]]:
-    if case.roles_explained:
-        yield ("roles_explained", "explained_by"), case.roles_explained.explained_by
-    if case.information_sharing:
-        yield ("information_sharing", "set_by"), case.information_sharing.set_by
-    if a := case.assessment:
-        if a.motivation:
-            yield ("assessment", "motivation", "assessed_by"), a.motivation.assessed_by
-        if a.psychological_mindedness:
-            yield (("assessment", "psychological_mindedness", "assessed_by"),
-                   a.psychological_mindedness.assessed_by)
-    if case.medication and case.medication.consent:
-        yield ("medication", "consent", "obtained_by"), case.medication.consent.obtained_by
-    for i, r in enumerate(case.interim_reports):
-        yield ("interim_reports", i, "author"), r.author
-        yield ("interim_reports", i, "recipient"), r.recipient
-    # Attestations are left out on purpose: a supervisor who holds no role may confirm one.
-
-
 @rule(
     "DATA-005",
     needs=(),
@@ -218,7 +119,7 @@ def staff_hold_roles(case: CaseFile) -> Iterator[Breach]:
              for s in h.everyone()}
     if case.medication:
         known.add(case.medication.prescriber.staff_id)
-    for path, staff_id in _staff_references(case):
+    for path, staff_id in staff_references(case):
         if staff_id not in known:
             yield Breach(path)
 

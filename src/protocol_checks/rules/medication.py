@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from protocol_checks.case import Attendance, CaseFile, InformedConsent, Modality, Profession, Stage
+from protocol_checks.case import Attendance, CaseFile, InformedConsent, Modality, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
-from protocol_checks.rules.registry import Breach, rule
+from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 
 def _pharmacological(case: CaseFile) -> bool:
@@ -49,7 +49,7 @@ def _no_medication(case: CaseFile) -> Skip | None:
 CONSENT_ELEMENTS = {
     # One message per consent element; the keys are the model's own field names (checked below).
     "capacity_assessed": "The consent record does not show that capacity to make this "
-    "decision was assessed.",
+    "decision was considered (and formally assessed where in doubt).",
     "material_risks_discussed": "The consent record does not show that material risks were "
     "discussed.",
     "alternatives_discussed": "The consent record does not show that reasonable alternatives "
@@ -82,17 +82,21 @@ def medication_recorded(case: CaseFile) -> Iterator[Breach]:
     "MED-002",
     needs=("medication",),
     applies=_no_medication,
-    title="A psychiatrist prescribes antilibidinal medication",
+    title="Antilibidinal medication is prescribed by a permitted prescriber",
     severity=Severity.error,
     stage=Stage.referral,
     paragraphs=("P1",),
-    message="Antilibidinal medication is prescribed by someone who is not a psychiatrist.",
-    rationale="In the source it is a psychiatrist who may, rarely, be asked to prescribe "
-    "antilibidinal medication; the protocol reads this as: only a psychiatrist prescribes it.",
+    message="Antilibidinal medication is prescribed by someone whose profession this release "
+    "does not permit to prescribe it (permitted: {prescriber_professions}; a service setting).",
+    rationale="The source speaks of a psychiatrist being asked to prescribe; that only a "
+    "psychiatrist prescribes is the protocol's reading of it, not the source's words. Nurse "
+    "independent prescribers may prescribe within their competence (context: BNF), so who may "
+    "prescribe is a service setting, by default a psychiatrist.",
 )
-def prescriber_is_psychiatrist(case: CaseFile) -> Iterator[Breach]:
+def prescriber_permitted(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     med = case.medication
-    if med is not None and med.prescriber.profession is not Profession.psychiatrist:
+    if med is not None and med.prescriber.profession not in (
+            protocol.release.settings.prescriber_professions):
         yield Breach(("medication", "prescriber", "profession"))
 
 
@@ -110,6 +114,7 @@ def prescriber_is_psychiatrist(case: CaseFile) -> Iterator[Breach]:
         "late_start": "Informed consent is dated after pharmacological treatment began (the "
         "plan's start date or the first session held).",
     },
+    past_events=("late", "late_start"),
     rationale="Antilibidinal medication is given only under strict informed-consent rules, so "
     "consent must exist before treatment begins. Any sign that it has begun counts, so that "
     "leaving out the first-dose date cannot switch the check off.",
@@ -138,10 +143,11 @@ def consent_before_treatment(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P1",),
     message="The consent record is incomplete.",
     variants=dict(CONSENT_ELEMENTS),
-    rationale="Strict informed consent means, in today's UK law, capacity judged for this "
-    "decision (Mental Capacity Act 2005) and material risks and reasonable alternatives "
-    "discussed (Montgomery, 2015); this handbook adds, as its own setting, that the patient is "
-    "told they may withdraw consent.",
+    rationale="The source asks for strict informed consent without saying what it contains. "
+    "The protocol reads it through today's UK law and guidance (context): capacity presumed "
+    "but considered for this decision and assessed where in doubt (Mental Capacity Act 2005), "
+    "material risks and reasonable alternatives discussed (Montgomery, 2015), and consent "
+    "treated as an ongoing process the patient may withdraw from (GMC, 2020).",
 )
 def consent_complete(case: CaseFile) -> Iterator[Breach]:
     consent = case.medication.consent if case.medication else None

@@ -63,6 +63,7 @@ def plan_recorded(case: CaseFile) -> Iterator[Breach]:
     message="Psychodynamic treatment is planned but psychological mindedness has not been "
     "assessed.",
     variants={"late": "Psychological mindedness was assessed only after treatment had started."},
+    past_events=("late",),
     rationale="Psychodynamic work needs some psychological mindedness: awareness of one's own "
     "feelings, readiness to admit inner conflict, flexible thinking, and linking the present "
     "with childhood.",
@@ -80,6 +81,8 @@ def mindedness_assessed(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MOD-003",
+    withdrawn_in="1.1.0",
+    replaced_by=("MOD-010", "MOD-011"),
     needs=("treatment_plan", "assessment.psychological_mindedness"),
     applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic treatment: the capacities are present",
@@ -105,15 +108,18 @@ def mindedness_present(case: CaseFile) -> Iterator[Breach]:
     needs=("treatment_plan", "assessment.seeks_treatment_voluntarily"),
     applies=_NOT_PSYCHODYNAMIC,
     title="Psychodynamic treatment only when sought voluntarily",
-    severity=Severity.error,
+    severity=Severity.warning,
     stage=Stage.treatment,
     paragraphs=("P10",),
     message="Psychodynamic treatment is planned but the patient is not recorded as seeking "
     "treatment voluntarily.",
     variants={"unknown": "Psychodynamic treatment is planned but whether the patient seeks "
               "treatment voluntarily is not recorded."},
-    rationale="It is generally accepted, in outpatient and secure settings alike, that dynamic "
-    "psychotherapy works only when the patient chooses it.",
+    rationale="The source reports it as generally accepted, in outpatient and secure settings "
+    "alike, that dynamic psychotherapy works only when the patient chooses it. It reports a "
+    "consensus rather than setting a condition, and most patients are referred by a court, so "
+    "from release 1.1.0 this is a warning: the clinician judges whether this patient seeks "
+    "the treatment, and a waiver records the reasoning (release 1.0.0 made it an error).",
 )
 def psychodynamic_voluntary(case: CaseFile) -> Iterator[Breach]:
     if not _psychodynamic(case):
@@ -229,3 +235,51 @@ def mindedness_uses_history(case: CaseFile) -> Iterator[Breach]:
     pm = case.assessment.psychological_mindedness if case.assessment else None
     if _psychodynamic(case) and pm is not None and not pm.previous_treatment_reviewed:
         yield Breach(("assessment", "psychological_mindedness", "previous_treatment_reviewed"))
+
+
+def _absent_capacities(case: CaseFile) -> list[str]:
+    pm = case.assessment.psychological_mindedness if case.assessment else None
+    if not _psychodynamic(case) or pm is None:
+        return []
+    return [name for name in CAPACITIES if not getattr(pm, name)]
+
+
+@rule(
+    "MOD-010",
+    since="1.1.0",
+    needs=("treatment_plan", "assessment.psychological_mindedness"),
+    applies=_NOT_PSYCHODYNAMIC,
+    title="Psychodynamic treatment: some psychological mindedness is present",
+    severity=Severity.error,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="Psychodynamic treatment is planned although none of the four capacities of "
+    "psychological mindedness was judged present.",
+    rationale="The source calls an element of psychological mindedness necessary for "
+    "psychodynamic treatment; with none of its four capacities present, that element is "
+    "missing, so this is an error.",
+)
+def some_mindedness(case: CaseFile) -> Iterator[Breach]:
+    if len(_absent_capacities(case)) == len(CAPACITIES):
+        yield Breach(("assessment", "psychological_mindedness"))
+
+
+@rule(
+    "MOD-011",
+    since="1.1.0",
+    needs=("treatment_plan", "assessment.psychological_mindedness"),
+    applies=_NOT_PSYCHODYNAMIC,
+    title="Psychodynamic treatment: a capacity judged absent is weighed",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P10",),
+    message="Psychodynamic treatment is planned although some of the four capacities of "
+    "psychological mindedness were judged absent.",
+    rationale="An element of psychological mindedness is necessary, not all of it, and much "
+    "may only emerge in treatment: some capacities absent is a warning to weigh.",
+)
+def capacities_weighed(case: CaseFile) -> Iterator[Breach]:
+    absent = _absent_capacities(case)
+    if len(absent) < len(CAPACITIES):
+        for name in absent:
+            yield Breach(("assessment", "psychological_mindedness", name))

@@ -75,6 +75,10 @@ class Rule:
     on earlier releases, and the catalogue keeps it, marked."""
     replaced_by: tuple[str, ...] = ()
     """The rules that took over what a withdrawn rule checked."""
+    past_events: tuple[str | None, ...] = ()
+    """Which of an error rule's messages report a past event that cannot be undone (None: the
+    main message; otherwise variant names). A recorded, reviewed deviation settles such a
+    finding; a release that records none (1.0.0) allows no deviation."""
 
     @property
     def anchor(self) -> str:
@@ -127,6 +131,7 @@ def rule(
     since: str = "1.0.0",
     withdrawn_in: str | None = None,
     replaced_by: tuple[str, ...] = (),
+    past_events: tuple[str | None, ...] = (),
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``id``; IDs are stable and never reused.
 
@@ -136,6 +141,11 @@ def rule(
     unknown = [n for n in needs if not field_exists(n)]
     if unknown:
         raise ValueError(f"rule {id} needs unknown case-file fields: {', '.join(unknown)}")
+    if past_events and severity is not Severity.error:
+        raise ValueError(f"rule {id}: only an error can be settled by a recorded deviation")
+    stray = [v for v in past_events if v is not None and v not in (variants or {})]
+    if stray:
+        raise ValueError(f"rule {id}: past_events names unknown variants: {stray}")
 
     def register(check: Check) -> Check:
         if id in REGISTRY:
@@ -144,7 +154,7 @@ def rule(
             id=id, title=title, severity=severity, stage=stage, paragraphs=paragraphs,
             message=message, rationale=rationale, check=check, variants=variants or {},
             needs=needs, applies=applies, example=example, since=since,
-            withdrawn_in=withdrawn_in, replaced_by=replaced_by,
+            withdrawn_in=withdrawn_in, replaced_by=replaced_by, past_events=past_events,
         )
         return check
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from protocol_checks.case import CaseFile, Profession, Roles, Stage
+from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, rule
 
@@ -74,6 +75,8 @@ def clinician_can_admit(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "ROLE-006",
+    withdrawn_in="1.1.0",
+    replaced_by=("ROLE-012", "ROLE-013"),
     needs=("roles.responsible_clinician",),
     title="The responsible clinician is a psychiatrist and care coordinator",
     severity=Severity.warning,
@@ -154,6 +157,7 @@ def assessor_is_trained_psychiatrist(case: CaseFile) -> Iterator[Breach]:
         "late": "The roles were explained to the patient only after assessment had begun.",
         "early": "The roles were explained before all of them had been assigned.",
     },
+    past_events=("late", "early"),
     rationale="Once the roles are settled they are to be explained to the patient as clearly "
     "as possible, so the patient knows who treats, who assesses risk and who co-ordinates.",
 )
@@ -178,6 +182,7 @@ def roles_explained(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P2",),
     message="A role was assigned only after assessment had begun; all four are to be settled "
     "before it starts.",
+    past_events=(None,),
     rationale="The source asks for the roles to be identified before assessment and treatment "
     "are embarked upon.",
 )
@@ -207,3 +212,102 @@ def roles_not_one_person(case: CaseFile) -> Iterator[Breach]:
     holders = [getattr(case.roles, name) for name in ROLE_NAMES]
     if all(holders) and len({h.staff_id for h in holders if h}) == 1:
         yield Breach(("roles",))
+
+
+@rule(
+    "ROLE-012",
+    since="1.1.0",
+    needs=("roles.responsible_clinician",),
+    title="The responsible clinician is a psychiatrist",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P3",),
+    message="The responsible clinician is not a psychiatrist; in the source this role is "
+    "usually held by one.",
+    rationale="The source describes the clinician in overall charge of psychiatric care, the "
+    "one who could arrange admission, as a psychiatrist in UK services. It does not make this "
+    "a condition, so it is a warning.",
+)
+def clinician_is_psychiatrist(case: CaseFile) -> Iterator[Breach]:
+    rc = case.roles.responsible_clinician
+    if rc is not None and rc.profession is not Profession.psychiatrist:
+        yield Breach(("roles", "responsible_clinician", "profession"))
+
+
+@rule(
+    "ROLE-013",
+    since="1.1.0",
+    needs=("roles.responsible_clinician",),
+    title="The responsible clinician is also the care coordinator",
+    severity=Severity.advice,
+    stage=Stage.assessment,
+    paragraphs=("P3",),
+    message="The responsible clinician is not also the patient's care coordinator; the source "
+    "says they usually were, under an approach that has since been replaced.",
+    rationale="The source's keyworker under the care programme approach became the care "
+    "coordinator; NHS England's position statement of July 2021 says the Community Mental "
+    "Health Framework replaces the CPA for community services (context). What the source "
+    "reports of UK practice around 2000 is therefore advice, not a warning.",
+)
+def clinician_is_coordinator(case: CaseFile) -> Iterator[Breach]:
+    rc = case.roles.responsible_clinician
+    if rc is not None and not rc.care_coordinator:
+        yield Breach(("roles", "responsible_clinician", "care_coordinator"))
+
+
+def _no_handover(case: CaseFile) -> Skip | None:
+    if any((h := getattr(case.roles, name)) is not None and h.previous for name in ROLE_NAMES):
+        return None
+    return Skip("no role has been handed over")
+
+
+@rule(
+    "ROLE-014",
+    since="1.1.0",
+    needs=(),
+    applies=_no_handover,
+    title="The patient is told of a role handover",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P7", "P10"),
+    message="A role was handed over to a new holder but there is no record that the patient "
+    "was told.",
+    variants={"early": "The patient is recorded as told of a handover before the new holder "
+              "took the role."},
+    rationale="The roles are to be explained to the patient once settled, and reliability "
+    "matters particularly for these patients; the protocol reads a change of holder as a "
+    "change the patient must be told of, on the service's side of regularity.",
+)
+def handover_told(case: CaseFile) -> Iterator[Breach]:
+    for name in ROLE_NAMES:
+        holder = getattr(case.roles, name)
+        if holder is None or not holder.previous:
+            continue
+        if holder.patient_told_on is None:
+            yield Breach(("roles", name, "patient_told_on"))
+        elif holder.patient_told_on < holder.assigned_on:
+            yield Breach(("roles", name, "patient_told_on"), "early")
+
+
+@rule(
+    "ROLE-015",
+    since="1.1.0",
+    needs=("communication_needs", "roles_explained"),
+    title="Communication needs are known before the roles are explained",
+    severity=Severity.warning,
+    stage=Stage.assessment,
+    paragraphs=("P7",),
+    message="There is no record that the patient was asked about communication needs.",
+    variants={"late": "The patient was asked about communication needs only after the roles "
+              "had been explained."},
+    rationale="The roles are to be explained as clearly as possible; for a patient with a "
+    "disability, impairment or sensory loss that means knowing their communication needs "
+    "first (context: NHS Accessible Information Standard; Equality Act 2010, s149). The timing "
+    "is the protocol's reading.",
+)
+def communication_needs_known(case: CaseFile) -> Iterator[Breach]:
+    needs = case.communication_needs
+    if needs is None:
+        yield Breach(("communication_needs",))
+    elif case.roles_explained is not None and needs.asked_on > case.roles_explained.explained_on:
+        yield Breach(("communication_needs", "asked_on"), "late")

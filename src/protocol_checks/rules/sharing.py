@@ -20,6 +20,7 @@ from protocol_checks.rules.registry import Breach, rule
     "information, in what circumstances, and who decided.",
     variants={"late": "The information-sharing arrangement was set only after assessment had "
               "begun."},
+    past_events=("late",),
     rationale="Before assessment the service must know the circumstances in which risk "
     "information will go to social services, probation, the police or others.",
 )
@@ -44,6 +45,7 @@ def sharing_recorded(case: CaseFile) -> Iterator[Breach]:
         "late": "The information-sharing arrangement was explained only after assessment had "
         "begun.",
     },
+    past_events=("late",),
     rationale="The limits of confidentiality belong with the roles the patient is to have "
     "explained; a patient who learns of them only later could not take them into account when "
     "deciding what to say.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from protocol_checks.protocols import releases_of
+from protocol_checks.protocols import protocol_for, releases_of
 from protocol_checks.rules import Rule, all_rules
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
 from protocol_checks.sphinxext.examples import (
@@ -82,7 +82,7 @@ class RuleCatalogueDirective(ProtocolDirective):
             messages += nodes.list_item("", nodes.paragraph(text=message))
         rows = [
             (["Severity", [_severity(rule)]], []),
-            (["In releases", ", ".join(releases_of(rule.id)) or "none yet"], []),
+            (["In releases", _in_releases(rule)], []),
             (["Applies from", STAGE_LABEL[rule.stage.value]], []),
             (["Source", _sources(rule)], []),
             (["Checklist items", joined(xref("item", i) for i in items)], []),
@@ -90,6 +90,12 @@ class RuleCatalogueDirective(ProtocolDirective):
             (["Why", rule.rationale], []),
             (["What it reports", messages], []),
         ]
+        if rule.past_events:
+            past = nodes.bullet_list()
+            for variant in rule.past_events:
+                text = rule.message if variant is None else rule.variants[variant]
+                past += nodes.list_item("", nodes.paragraph(text=text))
+            rows.append((["Past events: a recorded deviation may settle", past], []))
         if rule.withdrawn_in is not None:
             replaced = joined(xref("rule", r) for r in rule.replaced_by)
             rows.insert(0, (["Withdrawn", [nodes.Text(f"in release {rule.withdrawn_in}"),
@@ -122,6 +128,16 @@ class RuleCatalogueDirective(ProtocolDirective):
                 text=relative_example(self.env.app, passing)),
                 nodes.Text(" (no finding from this rule)")]], []))
         return rows
+
+
+def _in_releases(rule: Rule) -> str:
+    """The releases the rule belongs to, each with its severity there when it has changed."""
+    versions = releases_of(rule.id)
+    severities = {v: found.rules[rule.id].severity.value for v in versions
+                  if (found := protocol_for(v)) is not None}
+    if len(set(severities.values())) <= 1:
+        return ", ".join(versions) or "none yet"
+    return ", ".join(f"{v} ({severities[v]})" for v in versions)
 
 
 class RuleSummaryDirective(ProtocolDirective):

@@ -26,6 +26,7 @@ WHEN_WORDS = {
     Condition.cbt: "CBT only",
     Condition.psychodynamic: "psychodynamic only",
     Condition.medication: "when medication is planned or given",
+    Condition.court_order: "under a court order only",
 }
 
 

@@ -152,7 +152,8 @@ def findings_nodes(result: FileResult) -> list[nodes.Node]:
         return [nodes.paragraph("", "", nodes.Text("The validator reports "),
                                 nodes.strong(text="no findings"),
                                 nodes.Text(": every rule due at this stage is met."))]
-    rows = [([str(f.line or ""), f"{f.severity.value} (waived)" if f.waived else f.severity.value,
+    rows = [([str(f.line or ""), f"{f.severity.value} ({'deviation recorded' if f.deviation else 'waived'})"
+              if f.settled else f.severity.value,
               [xref("rule", f.rule_id)], f.message], []) for f in result.findings]
     return [table(["Line", "Severity", "Rule", "Message"], rows, [8, 14, 14, 64],
                   classes=["findings-table"])]

@@ -12,8 +12,10 @@ from sphinx.application import Sphinx
 
 from protocol_checks.changes import Change, between
 from protocol_checks.ledger import ledger_path, read_ledger
-from protocol_checks.release import all_releases, working_release
-from protocol_checks.sphinxext.common import ProtocolDirective, table, xref
+from protocol_checks.protocol import Protocol
+from protocol_checks.release import Settings, all_releases, working_release
+from protocol_checks.rules import REGISTRY
+from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, xref
 from protocol_checks.sphinxext.doccontrol import STATUS_WORDS
 
 GROUPS = [
@@ -88,6 +90,45 @@ class ReleaseChangesDirective(ProtocolDirective):
         return out
 
 
+def _bounds(name: str) -> str:
+    """The range a setting may take, from the model's own constraints."""
+    info = Settings.model_fields[name]
+    low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return "a list of roles" if name == "reviewer_roles" else "a list of professions"
+
+
+def _used_by(name: str, protocol: Protocol) -> list[nodes.Node]:
+    """The items and rules whose wording states the setting (``{name}`` in their text)."""
+    mark = "{" + name + "}"
+    items = [i.id for c in protocol.templates for i in c.items if mark in i.text]
+    rules = [r for r in sorted(protocol.rules) if any(
+        mark in m for m in (REGISTRY[r].message, *REGISTRY[r].variants.values()))]
+    return joined([*(xref("item", i) for i in items), *(xref("rule", r) for r in rules)])
+
+
+class SettingsTableDirective(ProtocolDirective):
+    """``settings-table``: every service setting of the working release, with its value, the
+    range a service may choose from, and the items and rules that state it."""
+
+    def run(self) -> list[nodes.Node]:
+        protocol = self.protocol()
+        settings = protocol.release.settings
+        rows = [([[nodes.strong(text=info.title or name), nodes.Text(" ("),
+                   nodes.literal(text=name), nodes.Text(")")],
+                  settings.value_text(name), _bounds(name), info.description or "",
+                  _used_by(name, protocol)], [f"setting-{name.replace('_', '-')}"])
+                for name, info in Settings.model_fields.items()]
+        result = table(["Setting", f"Release {protocol.release.version}", "Allowed",
+                        "What it is", "Stated in"], rows, [20, 12, 10, 38, 20],
+                       classes=["settings-table"])
+        self.set_source_info(result)
+        return [result]
+
+
 def setup_releases(app: Sphinx) -> None:
     app.add_directive("release-list", ReleaseListDirective)
     app.add_directive("release-changes", ReleaseChangesDirective)
+    app.add_directive("settings-table", SettingsTableDirective)
