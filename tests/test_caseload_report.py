@@ -180,6 +180,7 @@ def test_totals_match_validate_json(built, validated) -> None:
         "files": summary["files"], "with-findings": summary["files_with_findings"],
         "unreadable": summary["unreadable"], "errors": summary["errors"],
         "warnings": summary["warnings"], "advice": summary["advice"], "waived": summary["waived"],
+        "deviations": summary["deviations"],
     }
     assert {k: _num(v) for k, v in page.totals.items()} == expected
     assert summary["files"] == len(validated["results"])

@@ -2,7 +2,8 @@
 
 Every ``examples/cases/**/*.json`` is a case; beside it, ``<name>.expected`` says what checking it
 must produce: the exit status under the default ``--fail-on error``, then one sorted line per
-finding, ``RULE-ID severity $.json.path`` (``RULE-ID waived $.path`` for a waived warning).
+finding, ``RULE-ID severity $.json.path`` (``RULE-ID waived $.path`` for a waived warning,
+``RULE-ID deviation $.path`` for an error settled by a recorded deviation).
 Adding a case is adding the two files; nothing here lists them.
 """
 
@@ -33,7 +34,8 @@ CLEAN_FILES = sorted(CLEAN.glob("*.json"))
 FAILING_FILES = sorted(FAILING.glob("*.json"))
 
 EXIT_LINE = re.compile(r"^exit [012]$")
-FINDING_LINE = re.compile(r"^[A-Z]{3,5}-[0-9]{3} (error|warning|advice|waived) \$(\.[a-z_]+|\[[0-9]+\])*$")
+FINDING_LINE = re.compile(
+    r"^[A-Z]{3,5}-[0-9]{3} (error|warning|advice|waived|deviation) \$(\.[a-z_]+|\[[0-9]+\])*$")
 
 
 def _name(path: Path) -> str:
@@ -41,7 +43,8 @@ def _name(path: Path) -> str:
 
 
 def finding_line(finding: Finding) -> str:
-    label = "waived" if finding.waived else finding.severity.value
+    label = "deviation" if finding.deviation else ("waived" if finding.waived
+                                                   else finding.severity.value)
     return f"{finding.rule_id} {label} {finding.json_path}"
 
 
@@ -49,7 +52,7 @@ def exit_status(result: FileResult, fail_on: Severity = Severity.error) -> int:
     """The exit status the command gives for this one file (see ``protocol_checks.cli``)."""
     if result.problems:
         return 2
-    failing = [f for f in result.findings if not f.waived and f.severity.rank >= fail_on.rank]
+    failing = [f for f in result.findings if not f.settled and f.severity.rank >= fail_on.rank]
     return 1 if failing else 0
 
 

@@ -96,7 +96,22 @@ EXERCISED: dict[str, Callable[[CaseFile], bool]] = {
     "ASMT-004": lambda c: c.assessment is not None and c.assessment.motivation is not None,
     "ATT-001": _attestations_due,
     "CON-001": lambda c: any(s.attendance.value == "missed" for s in c.sessions),
-    "CON-002": lambda c: _past_break(c) and any(s.attendance.value == "missed" for s in c.sessions),
+    "CON-007": lambda c: any(s.attendance.value == "missed" for s in c.sessions),
+    "CON-008": lambda c: _past_break(c) and any(s.attendance.value == "missed" for s in c.sessions),
+    "CON-009": lambda c: bool(c.interim_reports),
+    "CON-010": lambda c: any(s.attendance.value == "cancelled_by_service" for s in c.sessions),
+    "RISK-001": lambda c: bool(c.risk_disclosures),
+    "RISK-002": lambda c: bool(c.risk_disclosures),
+    "ROLE-014": lambda c: any(h is not None and h.previous for h in (
+        c.roles.responsible_clinician, c.roles.risk_assessor, c.roles.therapist,
+        c.roles.case_manager)),
+    "ROLE-015": lambda c: c.communication_needs is not None and c.roles_explained is not None,
+    "ASMT-005": lambda c: c.assessment is not None and c.assessment.motivation is not None,
+    "ASMT-006": lambda c: c.assessment is not None and c.assessment.motivation is not None,
+    "END-004": lambda c: c.end_of_treatment is not None,
+    "END-005": lambda c: c.end_of_treatment is not None,
+    "DATA-010": lambda c: bool(c.waivers),
+    "DATA-011": lambda c: bool(c.deviations),
     "CON-003": _past_break,
     "CON-004": lambda c: len(c.interim_reports) >= 2,
     "CON-005": lambda c: bool(c.interim_reports),
@@ -121,9 +136,10 @@ EXERCISED: dict[str, Callable[[CaseFile], bool]] = {
     "ROLE-011": lambda c: all((c.roles.responsible_clinician, c.roles.risk_assessor,
                                c.roles.therapist, c.roles.case_manager)),
 }
-for _id in ("MOD-002", "MOD-003", "MOD-004", "MOD-005", "MOD-007", "MOD-008", "MOD-009"):
+for _id in ("MOD-002", "MOD-010", "MOD-011", "MOD-004", "MOD-005", "MOD-007", "MOD-008", "MOD-009"):
     EXERCISED[_id] = lambda c: _modality(c, Modality.psychodynamic)
-for _id, _role in (("ROLE-005", "responsible_clinician"), ("ROLE-006", "responsible_clinician"),
+for _id, _role in (("ROLE-005", "responsible_clinician"), ("ROLE-012", "responsible_clinician"),
+                   ("ROLE-013", "responsible_clinician"),
                    ("ROLE-007", "risk_assessor"), ("ROLE-008", "risk_assessor")):
     EXERCISED[_id] = lambda c, role=_role: getattr(c.roles, role) is not None
 
@@ -243,7 +259,8 @@ def test_messages_are_the_same_whatever_the_case_holds() -> None:
 
 
 LATE_FAILING = {name: case for name, case in FAILING_CASES.items()
-                if case.effective_stage.rank >= Stage.treatment.rank}
+                if case.effective_stage.rank >= Stage.treatment.rank
+                and name.upper() in BY_ID}  # withdrawn rules: see tests/test_releases.py
 
 
 @pytest.mark.parametrize("name", sorted(LATE_FAILING))
@@ -282,10 +299,28 @@ def test_closed_case_is_judged_at_its_last_stage() -> None:
 # ---------------------------------------------------------------- (e) severity and waivers
 
 
+def _with_reviewer(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with a responsible clinician to review waivers (a referral-stage case may have
+    none yet; no role rule runs at referral)."""
+    roles = data.setdefault("roles", {})
+    if not roles.get("responsible_clinician"):
+        roles["responsible_clinician"] = {
+            "staff_id": "STAFF-997", "profession": "psychiatrist", "can_admit": True,
+            "care_coordinator": True, "assigned_on": data["referral"]["received_on"]}
+    return data
+
+
 def _waive(data: dict[str, Any], rule_id: str) -> int:
+    """Add a waiver of ``rule_id``, reviewed (as release 1.1.0 asks) by the responsible
+    clinician where the case has one."""
     waivers = data.setdefault("waivers", [])
+    clinician = (data.get("roles") or {}).get("responsible_clinician") or {}
+    reviewer = clinician.get("staff_id")
+    author = "STAFF-998" if reviewer == "STAFF-001" else "STAFF-001"
     waivers.append({"rule": rule_id, "reason": "Accepted at the team review for stated reasons.",
-                    "waived_by": "STAFF-001", "waived_on": data["as_of"]})
+                    "waived_by": author, "waived_on": data["as_of"],
+                    **({"reviewed_by": reviewer, "reviewed_on": data["as_of"]} if reviewer
+                       else {})})
     return len(waivers) - 1
 
 
@@ -305,7 +340,7 @@ def test_an_error_cannot_be_waived(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", WARNING_RULES, ids=_rule_id)
 def test_a_warning_waiver_marks_the_finding_waived(rule: Rule) -> None:
-    data = read(failing_path(rule))
+    data = _with_reviewer(read(failing_path(rule)))
     before = sorted((f.rule_id, f.json_path) for f in findings(build(data)))
     _waive(data, rule.id)
     after = findings(build(data))
@@ -390,8 +425,19 @@ def test_missed_session_before_a_break(days_before: int, warns: bool) -> None:
     index = next(i for i, s in enumerate(data["sessions"]) if s["on"] == missed_on.isoformat())
     data["sessions"][index]["attendance"] = "missed"
     data["planned_breaks"][0]["starts_on"] = (missed_on + timedelta(days=days_before)).isoformat()
-    expected = [f"CON-002 warning $.sessions[{index}]"] if warns else []
-    assert active(build(data)) == expected
+    # Without follow-up: CON-008 inside the danger window, CON-007 outside it.
+    rule = "CON-008" if warns else "CON-007"
+    assert active(build(data)) == [f"{rule} warning $.sessions[{index}].follow_up"]
+    _miss(data["sessions"][index])
+    assert active(build(data)) == []
+    data["sessions"][index]["follow_up"]["contacted_on"] = (missed_on - timedelta(days=1)).isoformat()
+    assert active(build(data)) == [f"{rule} warning $.sessions[{index}].follow_up.contacted_on"]
+
+
+def _miss(session: dict[str, Any]) -> None:
+    """Mark ``session`` missed, with a follow-up the same day (so only regularity is judged)."""
+    session["attendance"] = "missed"
+    session["follow_up"] = {"contacted_on": session["on"]}
 
 
 def test_missed_session_after_the_break_starts_is_not_a_danger_time_miss() -> None:
@@ -399,7 +445,7 @@ def test_missed_session_after_the_break_starts_is_not_a_danger_time_miss() -> No
     data["planned_breaks"][0]["starts_on"] = "2026-07-20"
     index = next(i for i, s in enumerate(data["sessions"]) if s["on"] == "2026-07-20")
     data["sessions"][index]["attendance"] = "missed"
-    assert "CON-002" not in {line.split()[0] for line in active(build(data))}
+    assert {line.split()[0] for line in active(build(data))} == {"CON-007"}
 
 
 @pytest.mark.parametrize(("gap", "warns"), [(90, False), (91, False), (92, True)])
@@ -456,7 +502,7 @@ def test_consecutive_missed_sessions(missed: int, warns: bool) -> None:
     days = ["2026-09-07", "2026-09-14"][:missed]
     indexes = [i for i, s in enumerate(data["sessions"]) if s["on"] in days]
     for i in indexes:
-        data["sessions"][i]["attendance"] = "missed"
+        _miss(data["sessions"][i])
     assert active(build(data)) == ([f"CON-001 warning $.sessions[{indexes[-1]}]"] if warns else [])
 
 
@@ -621,11 +667,13 @@ def test_waiver_with_a_path_covers_only_that_place() -> None:
     sessions = sorted(data["sessions"], key=lambda s: s["on"])
     data["sessions"] = sessions
     for i in (3, 4, 9, 10):
-        sessions[i]["attendance"] = "missed"
+        _miss(sessions[i])
     hits = [f for f in findings(build(data)) if f.rule_id == "CON-001"]
     assert len(hits) == 2
     data["waivers"] = [{"rule": "CON-001", "path": hits[0].json_path, "waived_by": "STAFF-001",
-                        "waived_on": data["as_of"], "reason": "Agreed absence for surgery."}]
+                        "waived_on": data["as_of"], "reason": "Agreed absence for surgery.",
+                        "reviewed_by": data["roles"]["responsible_clinician"]["staff_id"],
+                        "reviewed_on": data["as_of"]}]
     after = {f.json_path: f.waived for f in findings(build(data)) if f.rule_id == "CON-001"}
     assert after == {hits[0].json_path: True, hits[1].json_path: False}
 
