@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from protocol_checks.release import Settings
 from protocol_checks.rules import REGISTRY
 
 
@@ -36,7 +37,10 @@ class Change:
         if self.what in ("added", "removed", "withdrawn"):
             text = f": {self.new}" if self.what == "added" and isinstance(self.new, str) else ""
             return f"{head} {self.what}{text}"
-        if self.what in ("reworded", "message"):
+        if self.what == "named":
+            return (f"{head} named as a setting: {_show(self.new)} (the earlier release's "
+                    f"unnamed equivalent: {_show(self.old)})")
+        if self.what in ("reworded", "message", "retitled"):
             return f"{head} {self.what}: now \u201c{self.new}\u201d (was \u201c{self.old}\u201d)"
         return f"{head}: {self.what} {_show(self.old)} \u2192 {_show(self.new)}"
 
@@ -47,8 +51,24 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _stated(ledger: dict[str, Any]) -> dict[str, str]:
+    """What each ``{setting}`` placeholder reads as under the ledger's release (a setting an
+    older ledger does not name reads as its default, which is what that release did)."""
+    settings = Settings.model_validate(ledger["settings"])
+    return {name: settings.value_text(name) for name in Settings.model_fields}
+
+
+def _text(template: str, values: dict[str, str]) -> str:
+    try:
+        return template.format_map(values)
+    except (KeyError, ValueError, IndexError):
+        return template  # a placeholder this tool does not know: show it as recorded
+
+
 def _items(ledger: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    return {i["id"]: (c["id"], i) for c in ledger["checklists"] for i in c["items"]}
+    values = _stated(ledger)
+    return {i["id"]: (c["id"], {**i, "text": _text(i["text"], values)})
+            for c in ledger["checklists"] for i in c["items"]}
 
 
 def _item_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -73,16 +93,24 @@ def _rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
            for r in after if r not in before]
     out += [Change("rule", r, "withdrawn", before[r]["title"], _replacements(r, after))
             for r in before if r not in after]
+    old_values, new_values = _stated(old), _stated(new)
     for rule_id in (r for r in after if r in before):
         was, now = before[rule_id], after[rule_id]
+        if was["title"] != now["title"]:
+            out.append(Change("rule", rule_id, "retitled", was["title"], now["title"]))
         for key in ("severity", "stage", "paragraphs"):
             if was[key] != now[key]:
                 out.append(Change("rule", rule_id, key, was[key], now[key]))
         if was.get("past_events", []) != now.get("past_events", []):
             out.append(Change("rule", rule_id, "past events", was.get("past_events", []),
                               now.get("past_events", [])))
-        if was["message"] != now["message"]:
-            out.append(Change("rule", rule_id, "message", was["message"], now["message"]))
+        for key in sorted({"", *was["variants"], *now["variants"]}):
+            then = was["message"] if not key else was["variants"].get(key)
+            later = now["message"] if not key else now["variants"].get(key)
+            then = then and _text(then, old_values)
+            later = later and _text(later, new_values)
+            if then != later and later is not None:
+                out.append(Change("rule", rule_id, "message", then, later))
     return out
 
 
@@ -104,10 +132,13 @@ def _fields(schema: dict[str, Any]) -> set[str]:
 def between(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every change from ledger ``old`` to ledger ``new``, items first."""
     out = _item_changes(old, new) + _rule_changes(old, new)
+    old_values, new_values = _stated(old), _stated(new)
     for key in sorted(set(old["settings"]) | set(new["settings"])):
-        if old["settings"].get(key) != new["settings"].get(key):
-            out.append(Change("setting", key, "value", old["settings"].get(key),
-                              new["settings"].get(key)))
+        if key not in old["settings"]:
+            out.append(Change("setting", key, "named", old_values.get(key), new_values.get(key)))
+        elif old["settings"].get(key) != new["settings"].get(key):
+            out.append(Change("setting", key, "value", old_values.get(key),
+                              new_values.get(key)))
     was, now = _fields(old["schema"]), _fields(new["schema"])
     out += [Change("field", f, "added") for f in sorted(now - was)]
     out += [Change("field", f, "removed") for f in sorted(was - now)]

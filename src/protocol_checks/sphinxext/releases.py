@@ -55,8 +55,14 @@ def _what(change: Change) -> str:
         return f"New: {change.new}" if isinstance(change.new, str) else "New"
     if change.what in ("removed", "withdrawn"):
         return f"{change.what.capitalize()}: {change.old}"
-    if change.what in ("reworded", "message"):
+    if change.what in ("reworded", "message", "retitled"):
         return f"Now reads: {change.new} (before: {change.old})"
+    if change.what == "named":
+        return (f"Named as a setting: {change.new} (the earlier release's unnamed equivalent: "
+                f"{change.old})")
+    if change.what == "past events":
+        return ("A recorded deviation may now settle its findings about past events: "
+                + ", ".join(v or "main message" for v in change.new))
     return f"{change.what}: {change.old} \u2192 {change.new}"
 
 
