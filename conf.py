@@ -15,16 +15,16 @@ myst_heading_anchors = 3
 myst_substitutions = {"version": version}
 
 protocol_examples_dir = "examples/cases"
-# Document control. The release number, status, release date and review date are not set here:
+# Document control. The release number, status, dates and what it supersedes are not set here:
 # they come from the release data (releases/releases.yaml), so each release carries its own.
 protocol_document = {
     "title": "Outpatient treatment for people who have committed sexual offences: protocol and checklists",
     "reference": "CP-OSO-001",
     "author": "Protocol handbook team",
     "owner": "Clinical lead, specialist outpatient service",
-    "approved_by": "Not approved: no committee has reviewed this protocol",
-    "date_approved": "Not approved",
-    "supersedes": "None (first issue)",
+    # The base handbook is a template: the adopting service fills these in for its own copy.
+    "approved_by": "To be completed by the adopting service (this template is approved by no one)",
+    "date_approved": "To be completed by the adopting service",
 }
 
 exclude_patterns = ["_build", "**/snippets/**", "reference/bench-results.md"]

@@ -34,6 +34,7 @@ from protocol_checks import __version__
 from protocol_checks.cache_store import CacheError, CacheFolder
 from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult, Finding, Severity
+from protocol_checks.local import local_protocol
 from protocol_checks.protocol import checklist_dir
 from protocol_checks.protocols import protocol_for
 from protocol_checks.release import releases_dir
@@ -56,11 +57,12 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def fingerprint(max_bytes: int, package: Path | None = None) -> str:
+def fingerprint(max_bytes: int, package: Path | None = None, profile: str | None = None) -> str:
     """A short hash of everything a cached result depends on, but the day (kept per entry).
 
     Every ``.py`` file of the package is hashed, not a list of them, so a new module cannot
-    escape; the handbook URL is not included, as links are rebuilt from the rule on reading.
+    escape; so is the service profile in use, if any (its local settings change findings).
+    The handbook URL is not included, as links are rebuilt from the rule on reading.
     """
 
     package = package or Path(__file__).resolve().parent
@@ -72,6 +74,8 @@ def fingerprint(max_bytes: int, package: Path | None = None) -> str:
     for path in [*sources, *data]:
         name = path.relative_to(package).as_posix() if path.is_relative_to(package) else path.name
         h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    if profile is not None:
+        h.update(b"profile\0" + Path(profile).read_bytes())
     return h.hexdigest()
 
 
@@ -111,9 +115,10 @@ class ResultCache:
     """Results by content hash; read once at start, merged into the folder at the end."""
 
     def __init__(self, folder: str | os.PathLike[str], inputs: Iterable[str] = (), *,
-                 max_bytes: int, today: date | None = None) -> None:
+                 max_bytes: int, today: date | None = None, profile: str | None = None) -> None:
         self.store = CacheFolder(folder, inputs)
-        self.fingerprint = fingerprint(max_bytes)
+        self.profile = profile
+        self.fingerprint = fingerprint(max_bytes, profile=profile)
         self.name = f"results-{self.fingerprint}.json"
         day, self.settles = rules_clock()
         self.day = (today or day).isoformat()
@@ -148,7 +153,8 @@ class ResultCache:
             return None  # made on a later day than today (the clock went back), or damaged
         if day != self.day and not self.settles:
             return None
-        protocol = protocol_for(release) if isinstance(release, str) else None
+        protocol = (None if not isinstance(release, str) else protocol_for(release)
+                    if self.profile is None else _local(release, self.profile))
         if protocol is None:
             return None  # a release this tool no longer judges by
         at = Stage(stage)
@@ -165,7 +171,8 @@ class ResultCache:
                     _SETTLING[1]):
                 return None  # 'as_of' was in the future on an earlier day; it may not be today
             findings.append(Finding(rule.id, rule.severity, messages[messages.index(message)],
-                                    tuple(path), line, waived, deviation))
+                                    tuple(path), line, waived, deviation,
+                                    protocol.local.get(rule.id, ())))
         return FileResult(name, findings=findings, stage=at.value, release=release)
 
     def put(self, key: str, result: FileResult) -> None:
@@ -198,6 +205,11 @@ class ResultCache:
                    f"{exc.strerror or type(exc).__name__}"
         self.new.clear()
         return None
+
+
+def _local(release: str, profile: str):
+    adapted = local_protocol(release, profile)
+    return adapted.protocol if adapted is not None else None
 
 
 def _fits(path: object, line: object, waived: object, deviation: object) -> bool:

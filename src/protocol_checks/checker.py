@@ -22,7 +22,8 @@ class Checker:
         self.paths = list(paths)
         self.settings = settings
         self.jobs = jobs
-        self.cache = (ResultCache(cache_dir, self.paths, max_bytes=settings.max_bytes)
+        self.cache = (ResultCache(cache_dir, self.paths, max_bytes=settings.max_bytes,
+                                   profile=settings.profile)
                       if cache_dir else None)
 
     def results(self) -> Iterator[FileResult]:

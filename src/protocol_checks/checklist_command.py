@@ -13,6 +13,7 @@ from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from protocol_checks.findings import InputProblem
 from protocol_checks.judge import check_case, judging
 from protocol_checks.loader import MAX_BYTES, Loaded, load, parse
+from protocol_checks.local import local_protocol
 from protocol_checks.names import display_name
 from protocol_checks.output import write_json
 from protocol_checks.protocol import Protocol, load_protocol
@@ -23,7 +24,12 @@ from protocol_checks.streams import Streams
 
 def checklist(args: argparse.Namespace, streams: Streams) -> int:
     chosen_release = getattr(args, "protocol_version", None)
-    protocol = protocol_for(chosen_release) if chosen_release else load_protocol()
+    profile = getattr(args, "profile_path", None)
+    if profile is not None:
+        adapted = local_protocol(chosen_release or load_protocol().release.version, profile)
+        protocol = adapted.protocol if adapted is not None else None
+    else:
+        protocol = protocol_for(chosen_release) if chosen_release else load_protocol()
     if protocol is None:
         streams.say("protocol-checks: --protocol-version names a release this tool does not "
                     "judge; 'protocol-checks --version' lists them")
@@ -73,7 +79,7 @@ def _marked(args: argparse.Namespace, chosen_release: str | None, streams: Strea
             at = f" (at {p.path})" if p.path else ""
             streams.say(f"{shown}{where}: INPUT {p.message}{at}")
         return EXIT_BAD_INPUT
-    protocol = judging(loaded.case, chosen_release)
+    protocol = judging(loaded.case, chosen_release, getattr(args, "profile_path", None))
     chosen = protocol.checklist(args.name)
     if chosen is None:
         streams.say(f"{shown}: the case's release {protocol.release.version} has no such "

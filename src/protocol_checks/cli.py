@@ -71,6 +71,18 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError("must be a date such as 2027-01-31") from None
 
 
+def _add_profile_options(p: argparse.ArgumentParser, exclude: bool = True) -> None:
+    p.add_argument("--profile", metavar="FILE",
+                   help="the service profile to judge by (default: $PROTOCOL_CHECKS_PROFILE, "
+                   "else the nearest protocol-profile.yaml beside the inputs or above them)")
+    p.add_argument("--no-profile", action="store_true",
+                   help="judge by the base protocol, ignoring any service profile")
+    if exclude:
+        p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                       help="skip paths under a folder that match GLOB (repeatable; added to "
+                       "the profile's excludes)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="protocol-checks",
@@ -85,14 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Check case files against the protocol. Folders are searched "
                        "recursively for *.json; - reads one case from standard input.")
     v.add_argument("paths", nargs="+", metavar="PATH")
-    v.add_argument("--format", choices=list(REPORTERS), default="text",
-                   help="output format (default: text)")
+    v.add_argument("--format", choices=list(REPORTERS), default=None,
+                   help="output format (default: the profile's, else text)")
     v.add_argument("--protocol-version", type=_release, metavar="V",
                    help="judge every case as if it declared protocol release V: a preview of "
                    "moving the caseload to V (default: the release each case declares)")
     v.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    v.add_argument("--fail-on", choices=["error", "warning", "advice"], default="error",
-                   help="lowest severity that makes the exit status 1 (default: error)")
+    v.add_argument("--fail-on", choices=["error", "warning", "advice"], default=None,
+                   help="lowest severity that makes the exit status 1 (default: the "
+                   "profile's, else error)")
     v.add_argument("--handbook-url", metavar="URL",
                    help="base URL of the handbook for links in findings (default: "
                    "$PROTOCOL_CHECKS_HANDBOOK_URL, else links relative to the handbook root)")
@@ -107,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "cache holds no file names or case values; it resets when the protocol, the "
                    "rules or --max-bytes change)")
     v.add_argument("--no-progress", action="store_true", help="never show the progress counter")
+    _add_profile_options(v)
 
     r = sub.add_parser("report", help="write a self-contained HTML caseload report",
                        description="Summarise a caseload as one offline HTML file: totals, "
@@ -117,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N",
                    help="worker processes, as for validate (default: auto)")
     r.add_argument("--cache", metavar="DIR", help="result cache, as for validate")
+    _add_profile_options(r)
 
     s = sub.add_parser("schema", help="print the case file's JSON Schema",
                        description="Print the JSON Schema of the case file, generated from the "
@@ -145,6 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text (default) or json: each item's status, failing rules and reason")
     c.add_argument("--protocol-version", type=_release, metavar="V",
                    help="use release V's checklists and judge the case by V")
+    _add_profile_options(c, exclude=False)
+
+    pr = sub.add_parser("profile", help="show, check or start a service profile",
+                        description="show: the effective settings with their origin (base or "
+                        "local) and every local change; check FILE: validate a profile and "
+                        "apply it to every release (exit 1 on conflicts with the newest); new: "
+                        "print a commented starting profile.")
+    pr.add_argument("action", choices=["show", "check", "new"])
+    pr.add_argument("file", nargs="?", metavar="FILE",
+                    help="the profile (default: found as validate finds it)")
+    pr.add_argument("--format", choices=["text", "json"], default="text")
+    pr.add_argument("--profile", metavar="FILE", help=argparse.SUPPRESS)
 
     ch = sub.add_parser("changes", help="what changed between two protocol releases",
                         description="List what changed from release OLD to release NEW, read "

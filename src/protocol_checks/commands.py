@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 from datetime import date
 
 from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_OK, for_summary
@@ -21,13 +22,24 @@ from protocol_checks.streams import Streams
 
 def dispatch(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks import checklist_command, release_commands
+    from protocol_checks.profile_commands import NoProfile, prepare, profile_command
 
     handler = {
         "validate": validate, "report": report, "schema": schema, "rules": rules,
         "explain": explain, "checklist": checklist_command.checklist, "new": new,
         "changes": release_commands.changes, "ledger": release_commands.ledger,
-        "governance": release_commands.governance,
+        "governance": release_commands.governance, "profile": profile_command,
     }[args.command]
+    if args.command in ("validate", "report", "checklist"):
+        paths = (args.paths if args.command != "checklist"
+                 else [args.case if args.case not in (None, "-") else os.getcwd()])
+        try:
+            args.profile_path, profile = prepare(args, paths)
+        except NoProfile as exc:
+            streams.say(f"protocol-checks: {exc}")
+            return EXIT_BAD_INPUT
+        args.exclude = (*getattr(args, "exclude", ()), *(profile.defaults.exclude if profile
+                                                         else ()))
     return handler(args, streams)
 
 
@@ -38,7 +50,9 @@ def _settings(args: argparse.Namespace):
 
     return Settings(handbook_url=handbook_base(args.handbook_url),
                     max_bytes=getattr(args, "max_bytes", None) or MAX_BYTES,
-                    release=getattr(args, "protocol_version", None))
+                    release=getattr(args, "protocol_version", None),
+                    profile=getattr(args, "profile_path", None),
+                    exclude=tuple(getattr(args, "exclude", ())))
 
 
 def _known_release(version: str | None, streams: Streams) -> bool:
@@ -63,7 +77,7 @@ def validate(args: argparse.Namespace, streams: Streams) -> int:
     summary = Summary()
     progress = Progress(enabled=not args.no_progress)
     with opened(args.output, args.paths, streams.out) as out:
-        reporter = reporter_class(args.format)(out, verbose=args.verbose,
+        reporter = reporter_class(args.format or "text")(out, verbose=args.verbose,
                                           handbook_url=settings.handbook_url)
         reporter.start()
         for result in checker.results():
@@ -73,7 +87,7 @@ def validate(args: argparse.Namespace, streams: Streams) -> int:
         progress.done()
         reporter.finish(summary)
     _warn_unsaved(checker.close(), streams)
-    return for_summary(summary, Severity(args.fail_on))
+    return for_summary(summary, Severity(args.fail_on or "error"))
 
 
 def _warn_unsaved(warning: str | None, streams: Streams) -> None:

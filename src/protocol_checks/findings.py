@@ -49,6 +49,8 @@ class Finding:
     deviation: bool = False
     """An error about a past event, settled by a recorded and reviewed deviation: shown and
     counted apart, not failing."""
+    local: tuple[str, ...] = ()
+    """The service profile's settings that produced or changed this finding (their names)."""
 
     @property
     def settled(self) -> bool:

@@ -8,6 +8,7 @@ which stores them.
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import os
 import sys
@@ -36,6 +37,10 @@ class Settings:
     """Also mark every checklist item for each case (the caseload report counts them)."""
     release: str | None = None
     """Judge every case by this protocol release instead of the one it declares (a preview)."""
+    profile: str | None = None
+    """The service profile file the cases are judged under (its absolute path), if any."""
+    exclude: tuple[str, ...] = ()
+    """Glob patterns of paths under a folder argument that the walk skips (a profile's)."""
 
     @property
     def cacheable(self) -> bool:
@@ -48,7 +53,8 @@ def check_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
     if len(data) > settings.max_bytes:
         return FileResult(name, problems=[InputProblem(
             f"input is larger than the limit of {settings.max_bytes:,} bytes (see --max-bytes)")])
-    return result_for(name, parse(data), settings.item_statuses, settings.release)
+    return result_for(name, parse(data), settings.item_statuses, settings.release,
+                      settings.profile)
 
 
 def check_path(name: str, settings: Settings) -> FileResult:
@@ -61,13 +67,14 @@ def check_path(name: str, settings: Settings) -> FileResult:
         return FileResult(name, problems=[problem])
     assert data is not None
     if _CACHE is None or not settings.cacheable:
-        return result_for(name, parse(data), settings.item_statuses, settings.release)
+        return result_for(name, parse(data), settings.item_statuses, settings.release,
+                          settings.profile)
     # The file's name is judged too (PRIV-002), so what the name looks like is in the key.
     key = f"{_CACHE.digest(data)}:{name_problem(name) or ''}"
     cached = _CACHE.get(name, key)
     if cached is not None:
         return cached
-    result = result_for(name, parse(data))
+    result = result_for(name, parse(data), profile=settings.profile)
     result.digest = key
     return result
 
@@ -81,10 +88,17 @@ def use_cache(cache: ResultCache | None) -> None:
     _CACHE = cache
 
 
-def expand(paths: Iterable[str]) -> Iterator[str | FileResult]:
+def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(relative, p) or fnmatch.fnmatchcase(relative + "/", p)
+               for p in patterns)
+
+
+def expand(paths: Iterable[str], exclude: tuple[str, ...] = ()) -> Iterator[str | FileResult]:
     """Files to check, in a stable order: folders are walked for ``*.json``; symlinked folders
     are not followed (no loops). A folder with no JSON yields a problem, not silence; so does
-    every folder that cannot be read, by name, since its cases would otherwise pass unchecked."""
+    every folder that cannot be read, by name, since its cases would otherwise pass unchecked.
+    Paths under a folder that match an ``exclude`` glob (relative to that folder, with ``/``)
+    are skipped; a file named on the command line is always checked."""
     for path in paths:
         if path == STDIN or not os.path.isdir(path):
             yield path
@@ -103,9 +117,11 @@ def expand(paths: Iterable[str]) -> Iterator[str | FileResult]:
             if step is None:
                 break
             root, dirs, files = step
-            dirs.sort()
+            where = os.path.relpath(root, path).replace(os.sep, "/")
+            where = "" if where == "." else where + "/"
+            dirs[:] = sorted(d for d in dirs if not _excluded(where + d, exclude))
             for name in sorted(files):
-                if name.endswith(".json"):
+                if name.endswith(".json") and not _excluded(where + name, exclude):
                     found = True
                     yield os.path.join(root, name)
         if not found and not failed:

@@ -15,6 +15,7 @@ from protocol_checks.case import CaseFile
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
 from protocol_checks.identifiers import name_problem
 from protocol_checks.loader import Loaded
+from protocol_checks.local import local_protocol
 from protocol_checks.locate import PathLines
 from protocol_checks.protocol import Protocol, load_protocol
 from protocol_checks.protocols import protocol_for
@@ -29,6 +30,7 @@ def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> l
     With the file's ``name``, PRIV-002 also judges the name (an identifying file name), so
     item statuses and waivers see that finding like any other."""
     accepted = Acceptance.of(case, protocol.release.settings)
+    local = protocol.local
     findings = []
     judged = list(protocol.rules_at(case.effective_stage))
     if name is not None and (kind := name_problem(name)) is not None and "PRIV-002" in protocol.rules:
@@ -44,24 +46,32 @@ def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> l
                 waived=not error and accepted.waives(rule.id, json_path(path)),
                 deviation=error and breach.variant in rule.past_events
                 and accepted.settles(rule.id, json_path(path)),
+                local=local.get(rule.id, ()) if local else (),
             ))
     return findings
 
 
-def judging(case: CaseFile, release: str | None = None) -> Protocol:
+def judging(case: CaseFile, release: str | None = None, profile: str | None = None) -> Protocol:
     """The protocol that judges ``case``: the ``release`` asked for (a preview), else the one
-    the case declares, else (unknown) the newest, under which DATA-001 reports it."""
-    return protocol_for(release or case.protocol_version) or load_protocol()
+    the case declares, else (unknown) the newest, under which DATA-001 reports it; with the
+    service ``profile`` (a file path) applied when one is in use."""
+    version = release or case.protocol_version
+    if profile is not None:
+        adapted = local_protocol(version, profile) or local_protocol(
+            load_protocol().release.version, profile)
+        assert adapted is not None
+        return adapted.protocol
+    return protocol_for(version) or load_protocol()
 
 
 def result_for(name: str, loaded: Loaded, items: bool = False,
-               release: str | None = None) -> FileResult:
+               release: str | None = None, profile: str | None = None) -> FileResult:
     """Findings located to lines (only when there are findings), or the input's problems;
     with ``items``, each checklist item's status as well."""
     if loaded.case is None:
         return FileResult(name, problems=loaded.problems)
     try:
-        protocol = judging(loaded.case, release)
+        protocol = judging(loaded.case, release, profile)
         findings = check_case(loaded.case, protocol, name)
         statuses = tuple((item_id, status.value) for item_id, status in
                          all_statuses(loaded.case, findings, protocol)) if items else ()

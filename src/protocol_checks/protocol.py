@@ -119,13 +119,20 @@ class Checklist(_Data):
 class Protocol:
     """Checklists and rules, cross-checked; what the validator and the handbook both read."""
 
-    def __init__(self, checklists: list[Checklist], rules: list[Rule], release: Release):
+    def __init__(self, checklists: list[Checklist], rules: list[Rule], release: Release,
+                 local: dict[str, tuple[str, ...]] | None = None):
         self.release = release
         self.templates = sorted(checklists, key=lambda c: c.order)
         """The checklists as written, with ``{setting}`` placeholders (what a ledger records)."""
+        self.rule_templates = sorted(rules, key=lambda r: r.id)
+        """The rules as written, their messages' placeholders unfilled."""
         values = setting_values(release)
         self.checklists = [_filled(c, values) for c in self.templates]
+        rules = for_release(rules, release)
         self.rules = {r.id: r for r in rules}
+        self.local = local or {}
+        """Per rule ID, the local settings (of a service profile) that produce or change its
+        findings; empty for the base protocol."""
         self.items: dict[str, Item] = {}
         self.items_of_rule: dict[str, list[str]] = {r.id: [] for r in rules}
         problems: list[str] = []
@@ -270,5 +277,5 @@ def for_release(rules: list[Rule], release: Release) -> list[Rule]:
 def load_protocol() -> Protocol:
     """The working release's protocol (``checklists/`` and the rule code), loaded once."""
     release = working_release()
-    return Protocol(read_checklists(checklist_dir()), for_release(active_rules(), release),
+    return Protocol(read_checklists(checklist_dir()), active_rules(),
                     release)

@@ -16,7 +16,7 @@ from datetime import date
 from protocol_checks.case import Stage
 from protocol_checks.findings import Severity
 from protocol_checks.ledger import read_ledger
-from protocol_checks.protocol import Checklist, Protocol, ProtocolError, for_release, load_protocol
+from protocol_checks.protocol import Checklist, Protocol, ProtocolError, load_protocol
 from protocol_checks.release import Settings, all_releases, release, working_release
 from protocol_checks.rules import REGISTRY, Rule
 
@@ -51,7 +51,7 @@ def protocol_for(version: str) -> Protocol | None:
         "date": date.fromisoformat(ledger["release"]["date"]),
         "settings": Settings.model_validate(ledger["settings"])})
     rules = [_rule_as_recorded(rid, rec) for rid, rec in ledger["rules"].items()]
-    return Protocol(checklists, for_release(rules, settings_release), settings_release)
+    return Protocol(checklists, rules, settings_release)
 
 
 def releases_of(rule_id: str) -> list[str]:

@@ -66,6 +66,11 @@ def settled_as(finding: Finding) -> str | None:
     return "waived" if finding.waived else None
 
 
+def local_note(finding: Finding) -> str:
+    """``" [local: name, ...]"`` for a finding a service profile produced or changed, else ""."""
+    return f" [local: {', '.join(finding.local)}]" if finding.local else ""
+
+
 class Reporter:
     """Base reporter: override ``file`` and ``finish``; ``start`` is optional."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from protocol_checks.findings import FileResult, Severity
 from protocol_checks.links import rule_url
 from protocol_checks.names import os_name
-from protocol_checks.reporters.base import Reporter, Summary
+from protocol_checks.reporters.base import Reporter, Summary, local_note
 
 LIMIT_PER_LEVEL = 10
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.advice: "notice"}
@@ -48,7 +48,7 @@ class GithubReporter(Reporter):
         for f in result.findings:
             if not f.settled:
                 self._emit(_LEVEL[f.severity], name, f.line, f.rule_id,
-                           f"{f.message} (release {result.release}) "
+                           f"{f.message} (release {result.release}){local_note(f)} "
                            f"{rule_url(self.handbook_url, f.rule_id)}")
 
     def finish(self, summary: Summary) -> None:

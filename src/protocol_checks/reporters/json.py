@@ -34,7 +34,7 @@ def result_dict(result: FileResult, base: str = "") -> dict:
             {
                 "rule": f.rule_id, "severity": f.severity.value, "message": f.message,
                 "path": f.json_path, "line": f.line, "url": rule_url(base, f.rule_id),
-                "waived": f.waived, "deviation": f.deviation,
+                "waived": f.waived, "deviation": f.deviation, "local": list(f.local),
             }
             for f in result.findings
         ],

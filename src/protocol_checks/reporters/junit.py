@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 from protocol_checks.findings import FileResult, Severity
 from protocol_checks.links import rule_url
 from protocol_checks.names import display_name, xml_text
-from protocol_checks.reporters.base import Reporter, Summary
+from protocol_checks.reporters.base import Reporter, Summary, local_note
 
 
 def _attr(text: str) -> str:
@@ -44,7 +44,8 @@ class JunitReporter(Reporter):
             self._failures += 1
             text = "\n".join(
                 f"{shown}:{f.line or ''}: {f.severity.value.upper()} {f.rule_id} "
-                f"{f.message} <{rule_url(self.handbook_url, f.rule_id)}>" for f in failing)
+                f"{f.message}{local_note(f)} <{rule_url(self.handbook_url, f.rule_id)}>"
+                for f in failing)
             body.append(f'<failure type="protocol" message={_attr(f"{len(failing)} finding(s)")}>'
                         f"{_text(text)}</failure>")
         release = (f'<properties><property name="release" value={_attr(result.release)}/>'

@@ -99,7 +99,7 @@ class SarifReporter(Reporter):
                     "physicalLocation": physical,
                     "logicalLocations": [{"fullyQualifiedName": f.json_path}],
                 }],
-                "properties": {"release": result.release},
+                "properties": {"release": result.release, "local": list(f.local)},
             }
             if f.settled:
                 obj["suppressions"] = [{"kind": "external", "justification": (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from protocol_checks.findings import FileResult
 from protocol_checks.links import rule_url
 from protocol_checks.names import display_name
-from protocol_checks.reporters.base import Reporter, Summary
+from protocol_checks.reporters.base import Reporter, Summary, local_note
 
 
 def _where(name: str, line: int | None, column: int | None = None) -> str:
@@ -38,7 +38,7 @@ class TextReporter(Reporter):
                 label = f"{'DEVIATION' if f.deviation else 'WAIVED'} {label}"
             url = f"  <{rule_url(self.handbook_url, f.rule_id)}>"
             self.out.write(f"{_where(name, f.line)}: {label} {f.rule_id} {f.message} "
-                           f"(at {f.json_path}{release}){url}\n")
+                           f"(at {f.json_path}{release}){local_note(f)}{url}\n")
         if self.verbose and not result.problems and not result.findings:
             self.out.write(f"{name}: ok (release {result.release})\n")
 

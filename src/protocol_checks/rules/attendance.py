@@ -93,6 +93,7 @@ def _no_break_begun(case: CaseFile) -> Skip | None:
 
 @rule(
     "CON-001",
+    uses=("missed_in_a_row", "gap_factor"),
     needs=("treatment_plan", "sessions"),
     applies=_not_started,
     title="Attendance is regular",
@@ -125,6 +126,7 @@ def attendance_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
 
 @rule(
     "CON-002",
+    uses=("danger_window_days",),
     withdrawn_in="1.1.0",
     replaced_by=("CON-007", "CON-008"),
     needs=("sessions",),
@@ -186,6 +188,7 @@ _EARLY = {"early": "A missed session's follow-up is dated before the session its
 
 @rule(
     "CON-007",
+    uses=("danger_window_days",),
     since="1.1.0",
     needs=("treatment_plan", "sessions"),
     applies=_not_started,
@@ -205,6 +208,7 @@ def missed_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
 
 @rule(
     "CON-008",
+    uses=("danger_window_days",),
     since="1.1.0",
     needs=("sessions",),
     applies=_no_breaks,
@@ -225,6 +229,7 @@ def danger_window_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Br
 
 @rule(
     "CON-010",
+    uses=("missed_in_a_row",),
     since="1.1.0",
     needs=("treatment_plan", "sessions"),
     applies=_not_started,

@@ -38,6 +38,7 @@ def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
 
 @rule(
     "CON-004",
+    uses=("report_interval_days",),
     needs=("treatment_plan", "interim_reports"),
     applies=_no_report_due,
     title="Interim reports are regular during treatment",

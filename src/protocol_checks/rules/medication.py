@@ -80,6 +80,7 @@ def medication_recorded(case: CaseFile) -> Iterator[Breach]:
 
 @rule(
     "MED-002",
+    uses=("prescriber_professions",),
     needs=("medication",),
     applies=_no_medication,
     title="Antilibidinal medication is prescribed by a permitted prescriber",

@@ -75,6 +75,9 @@ class Rule:
     on earlier releases, and the catalogue keeps it, marked."""
     replaced_by: tuple[str, ...] = ()
     """The rules that took over what a withdrawn rule checked."""
+    uses: tuple[str, ...] = ()
+    """The release settings whose value changes what the rule finds (a service profile that
+    sets one of them marks the rule's findings as local)."""
     past_events: tuple[str | None, ...] = ()
     """Which of an error rule's messages report a past event that cannot be undone (None: the
     main message; otherwise variant names). A recorded, reviewed deviation settles such a
@@ -132,6 +135,7 @@ def rule(
     withdrawn_in: str | None = None,
     replaced_by: tuple[str, ...] = (),
     past_events: tuple[str | None, ...] = (),
+    uses: tuple[str, ...] = (),
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``id``; IDs are stable and never reused.
 
@@ -155,6 +159,7 @@ def rule(
             message=message, rationale=rationale, check=check, variants=variants or {},
             needs=needs, applies=applies, example=example, since=since,
             withdrawn_in=withdrawn_in, replaced_by=replaced_by, past_events=past_events,
+            uses=uses,
         )
         return check
 

@@ -32,9 +32,6 @@ def protocol_version_known(case: CaseFile) -> Iterator[Breach]:
     "DATA-009",
     needs=(),
     title="The case is on the newest protocol release",
-    example="It fires only for a case on a release older than the newest published one, so it "
-    "has a failing example once a second release is published; until then the tests prove it "
-    "with a release made for the test.",
     severity=Severity.advice,
     stage=Stage.referral,
     paragraphs=(),

@@ -36,6 +36,7 @@ _REVIEWERS = ("Who may review is a setting of each release, reviewer_roles: by d
 
 @rule(
     "DATA-010",
+    uses=("reviewer_roles",),
     since="1.1.0",
     needs=(),
     applies=_no_waivers,
@@ -58,6 +59,7 @@ def waivers_reviewed(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
 
 @rule(
     "DATA-011",
+    uses=("reviewer_roles",),
     since="1.1.0",
     needs=(),
     applies=_no_deviations,

@@ -18,7 +18,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from protocol_checks import __version__
-from protocol_checks.release import working_release
+from protocol_checks.release import all_releases, working_release
 from protocol_checks.sphinxext.common import ProtocolDirective, table, warn
 from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
@@ -38,8 +38,8 @@ FIELDS = [
 ]
 
 STATUS_WORDS = {
-    "draft": "Draft in preparation; not approved by anyone",
-    "consultation": "Published for consultation and local adoption; not approved by anyone",
+    "draft": "Draft in preparation; approved by no one",
+    "consultation": "Draft for consultation: a template for local adoption, approved by no one",
     "approved": "Approved",
     "superseded": "Superseded by a later release",
 }
@@ -48,10 +48,13 @@ STATUS_WORDS = {
 def document(config: Config) -> dict[str, str]:
     """conf.py's fields (title, owner...) with the release's own number, dates and status."""
     current = working_release()
+    earlier = all_releases()[:-1]
     data = dict(config.protocol_document)
     data.update(version=current.version, release_date=current.date.isoformat(),
                 status=STATUS_WORDS[current.status.value],
                 next_review=current.review_date.isoformat(),
+                supersedes=(f"Release {earlier[-1].version} ({earlier[-1].date.isoformat()})"
+                            if earlier else "None (first issue)"),
                 tool_version=f"protocol-checks {__version__}")
     return data
 

@@ -1,0 +1,56 @@
+"""The protocol a service judges by: a release with the service's profile applied.
+
+Loaded once per (release, profile file) in a process; worker processes forked for a run inherit
+what the parent loaded. A problem :func:`~protocol_checks.adapt.adapt` finds is given the
+profile file's line, as problems in the file's shape are.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import yaml
+
+from protocol_checks.adapt import Adapted, adapt
+from protocol_checks.profile import ProfileError, load_profile
+from protocol_checks.protocols import protocol_for
+from protocol_checks.release import YAML_LOADER
+
+_LOCATION = re.compile(r"^(?P<at>[a-z_]+(?:\.[A-Za-z0-9_-]+)*)[: ]")
+
+
+def _line(path: str, dotted: str) -> int | None:
+    """The line in the profile file of the entry at ``dotted`` (e.g. settings.report_interval_days)."""
+    try:
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    line = None
+    for part in dotted.split("."):
+        if not isinstance(node, yaml.MappingNode):
+            break
+        line = node.start_mark.line + 1
+        node = next((v for k, v in node.value if k.value == part), None)
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+@functools.cache
+def local_protocol(version: str, path: str) -> Adapted | None:
+    """Release ``version`` adapted by the profile at ``path``; None for an unknown release.
+    :class:`ProfileError` (located) when the profile cannot apply to it."""
+    base = protocol_for(version)
+    if base is None:
+        return None
+    profile = load_profile(path)
+    try:
+        return adapt(base, profile)
+    except ProfileError as exc:
+        text = str(exc)
+        found = _LOCATION.match(text)
+        line = _line(path, found.group("at")) if found else None
+        raise ProfileError(f"{path}:{line or 1}: {text}") from None
