@@ -1,9 +1,10 @@
 """Protocol releases: the ledger matches the data, every release is judged by its own ledger,
 and the tools around it (preview, changes, schema, governance) work.
 
-Until a second real release is published, a fixture release made here ("0.9.0", older than
-1.0.0, in a copy of the release folder) proves what needs two: a case on it is judged by its
-own rules and settings, gets the advice that a newer release exists, and can be previewed.
+The real releases 1.0.0 and 1.1.0 prove what needs two (a case on 1.0.0 is judged by 1.0.0,
+and advised that 1.1.0 exists). A fixture release made here ("0.9.0", older than 1.0.0 and
+built from its ledger, in a copy of the release folder) proves the rest with differences chosen
+for the test: its own settings, severities, items and schema.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import copy
 import json
 import re
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -97,7 +99,7 @@ def older_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                         "release made for the tests, before the first.\n    settings:\n"
                         "      report_interval_days: 60\n      danger_window_days: 14\n", 1)
     (folder / "releases.yaml").write_text(text, encoding="utf-8")
-    data = copy.deepcopy(read_ledger(working_release().version))
+    data = copy.deepcopy(read_ledger("1.0.0"))
     data["release"].update(version=OLD, date="2026-06-01", review_date="2027-06-01")
     data["settings"]["report_interval_days"] = 60
     data["rules"]["MOD-006"]["severity"] = "error"
@@ -128,20 +130,22 @@ def _case(version: str, **changes) -> CaseFile:
 
 
 def test_a_case_is_judged_by_the_release_it_declares(older_release: Path) -> None:
-    old, new = _case(OLD), _case("1.0.0")
-    assert judging(old).release.version == OLD and judging(new).release.version == "1.0.0"
-    severity = {c.protocol_version: {f.rule_id: f.severity.value
-                                     for f in check_case(c, judging(c))} for c in (old, new)}
+    old, first, new = _case(OLD), _case("1.0.0"), _case("1.1.0")
+    assert [judging(c).release.version for c in (old, first, new)] == [OLD, "1.0.0", "1.1.0"]
+    severity = {c.protocol_version: {f.rule_id: f.severity.value for f in
+                                     check_case(c, judging(c))} for c in (old, first, new)}
     assert severity[OLD]["MOD-006"] == "error" and severity["1.0.0"]["MOD-006"] == "warning"
-    assert severity[OLD]["DATA-009"] == "advice"  # a newer release exists
-    assert "DATA-009" not in severity["1.0.0"]
+    assert severity[OLD]["DATA-009"] == "advice" == severity["1.0.0"]["DATA-009"]
+    assert "DATA-009" not in severity["1.1.0"]  # the newest published release
+    # Rules of 1.1.0 only judge cases that declare it.
+    assert "ROLE-015" in severity["1.1.0"] and "ROLE-015" not in severity["1.0.0"]
 
 
 def test_settings_and_messages_follow_the_release(older_release: Path) -> None:
     case = _case(OLD)
     reports = [f for f in check_case(case, judging(case)) if f.rule_id == "CON-004"]
     assert reports and "more than 60 days" in reports[0].message  # the first report is at day 70
-    newer = _case("1.0.0")
+    newer = _case("1.1.0")
     assert not [f for f in check_case(newer, judging(newer)) if f.rule_id == "CON-004"]
 
 
@@ -152,9 +156,9 @@ def test_preview_judges_by_another_release(older_release: Path, tmp_path: Path,
     assert cli.main(["validate", str(path), "--format", "json", "--no-progress"]) == 1
     declared = json.loads(capsys.readouterr().out)["results"][0]
     assert cli.main(["validate", str(path), "--format", "json", "--no-progress",
-                     "--protocol-version", "1.0.0"]) == 0
+                     "--protocol-version", "1.1.0"]) == 0
     preview = json.loads(capsys.readouterr().out)["results"][0]
-    assert declared["release"] == OLD and preview["release"] == "1.0.0"
+    assert declared["release"] == OLD and preview["release"] == "1.1.0"
     assert {f["rule"] for f in declared["findings"]} >= {"MOD-006", "CON-004", "DATA-009"}
     assert "MOD-006" in {f["rule"] for f in preview["findings"]}  # a warning now
     assert "DATA-009" not in {f["rule"] for f in preview["findings"]}  # judged by the newest
@@ -169,6 +173,7 @@ def test_changes_lists_every_difference(older_release: Path,
     assert summary == {("item", "CF-10", "checked by"), ("item", "DT-1", "reworded"),
                        ("rule", "PRIV-002", "added"), ("rule", "MOD-006", "severity"),
                        ("setting", "report_interval_days", "value"),
+                       ("rule", "CON-004", "message"),  # it states the interval
                        ("field", "CaseFile.notes", "added")}
     assert cli.main(["changes", OLD, "1.0.0"]) == 0
     text = capsys.readouterr().out
@@ -203,7 +208,7 @@ def test_version_lists_every_release(older_release: Path,
         cli.main(["--version"])
     assert done.value.code == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [x.split()[0] for x in lines[2:]] == [OLD, "1.0.0"]
+    assert [x.split()[0] for x in lines[2:]] == [OLD, "1.0.0", "1.1.0"]
 
 
 # --- document control on a fixed date ------------------------------------------------------
@@ -265,4 +270,38 @@ def test_each_ledger_agrees_with_the_release_list() -> None:
     for r in all_releases():
         recorded = read_ledger(r.version)
         assert recorded["release"] == {"version": r.version, "date": r.date.isoformat()}
-        assert recorded["settings"] == r.settings.model_dump(mode="json")
+        # A setting an earlier ledger does not name means its default (what it did then).
+        assert release.Settings.model_validate(recorded["settings"]) == r.settings
+
+
+# --- cases kept under 1.0.0 ----------------------------------------------------------------
+
+def _at_commit(commit: str, path: str) -> str | None:
+    done = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:{path}"],
+                          capture_output=True, text=True, check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def test_cases_declaring_1_0_0_are_judged_as_when_it_was_released() -> None:
+    """Every example that declares 1.0.0 reports what it reported at the commit 1.0.0 was
+    recorded from, plus only the advice that a newer release is published (DATA-009). The
+    kept clean cases lived in clean/ then."""
+    if _at_commit("HEAD", "README.md") is None:
+        pytest.skip("not a git checkout: the 1.0.0 commit cannot be read")
+    commit = read_ledger("1.0.0")["source_commit"]
+    cases = ROOT / "examples" / "cases"
+    compared = 0
+    for path in sorted(cases.rglob("*.json")):
+        if json.loads(path.read_text(encoding="utf-8"))["protocol_version"] != "1.0.0":
+            continue
+        folder = "clean" if path.parent.name == "release-1.0.0" else path.parent.name
+        then = _at_commit(commit, f"examples/cases/{folder}/{path.stem}.expected")
+        if then is None:
+            assert path.stem == "data-009", f"{path.name} is new but declares 1.0.0"
+            continue
+        now = path.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+        assert [line for line in now if not line.startswith("DATA-009 ")] == then.splitlines(), \
+            path.name
+        assert "DATA-009 advice $.protocol_version" in now, path.name
+        compared += 1
+    assert compared >= 60
