@@ -18,8 +18,9 @@ run: docs examples
 	@echo
 	@echo "Handbook built: open $(CURDIR)/$(HTML)/index.html"
 
+# `make docs PROFILE=path/to/protocol-profile.yaml` builds a service's own edition.
 docs: $(STAMP)
-	$(BIN)/sphinx-build -q -j auto -n -W -b html -c . docs $(HTML)
+	$(BIN)/sphinx-build -q -j auto -n -W -b html -c . $(if $(PROFILE),-D protocol_profile=$(abspath $(PROFILE))) docs $(HTML)
 
 examples: $(STAMP)
 	$(BIN)/protocol-checks validate examples/cases/clean

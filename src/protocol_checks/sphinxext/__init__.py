@@ -15,6 +15,7 @@ from protocol_checks.sphinxext.catalogue import setup_catalogue
 from protocol_checks.sphinxext.checklists import setup_checklists
 from protocol_checks.sphinxext.commandhelp import setup_commandhelp
 from protocol_checks.sphinxext.doccontrol import setup_doccontrol
+from protocol_checks.sphinxext.edition import setup_edition
 from protocol_checks.sphinxext.examples import setup_examples
 from protocol_checks.sphinxext.releases import setup_releases
 from protocol_checks.sphinxext.traceability import setup_traceability
@@ -33,4 +34,5 @@ def setup(app: Sphinx) -> dict:
     setup_examples(app)
     setup_releases(app)
     setup_warnings(app)
+    setup_edition(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,7 +11,8 @@ from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from protocol_checks.protocol import Protocol, checklist_dir, load_protocol
+from protocol_checks.protocol import Protocol, checklist_dir
+from protocol_checks.sphinxext.build_profile import edition_protocol
 from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
 LOGGER = logging.getLogger("protocol_checks")
@@ -86,7 +87,8 @@ class ProtocolDirective(SphinxDirective):
     """Base: gives the loaded protocol and records the data files this page depends on."""
 
     def protocol(self) -> Protocol:
-        return load_protocol()
+        """The protocol this build renders: the base, or a service's edition of it."""
+        return edition_protocol(self.config)
 
     def depend_on_checklists(self) -> None:
         for path in sorted(checklist_dir().glob("*.yaml")):

@@ -19,6 +19,7 @@ from sphinx.config import Config
 
 from protocol_checks import __version__
 from protocol_checks.release import all_releases, working_release
+from protocol_checks.sphinxext.build_profile import edition
 from protocol_checks.sphinxext.common import ProtocolDirective, table, warn
 from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
@@ -56,6 +57,19 @@ def document(config: Config) -> dict[str, str]:
                 supersedes=(f"Release {earlier[-1].version} ({earlier[-1].date.isoformat()})"
                             if earlier else "None (first issue)"),
                 tool_version=f"protocol-checks {__version__}")
+    found = edition(config)
+    if found is not None:  # a service's edition: its own document control
+        control = found[1].service.document_control
+        data.update(
+            title=f"{data['title']}: the edition of {found[1].service.name}",
+            reference=control.reference, owner=control.owner, approved_by=control.approved_by,
+            date_approved=(control.date_approved.isoformat() if control.date_approved
+                           else "Not yet approved by the service"),
+            status=f"Local edition of release {current.version} (see Adaptations)",
+            author=control.author or data.get("author", ""),
+            service=found[1].service.name)
+        if control.next_review is not None:
+            data["next_review"] = control.next_review.isoformat()
     return data
 
 
@@ -79,6 +93,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
     context["protocol_version"] = data["version"]
     context["protocol_review"] = data.get("next_review", "")
     context["protocol_status"] = data.get("status", "")
+    context["protocol_service"] = data.get("service", "")
 
 
 PRINT_CSS = "protocol-print.css"

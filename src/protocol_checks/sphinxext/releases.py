@@ -17,6 +17,7 @@ from protocol_checks.release import Settings, all_releases, working_release
 from protocol_checks.rules import REGISTRY
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, xref
 from protocol_checks.sphinxext.doccontrol import STATUS_WORDS
+from protocol_checks.sphinxext.edition import setting_nodes
 
 GROUPS = [
     ("item", "Checklist items: what staff do or record differently"),
@@ -121,10 +122,9 @@ class SettingsTableDirective(ProtocolDirective):
 
     def run(self) -> list[nodes.Node]:
         protocol = self.protocol()
-        settings = protocol.release.settings
         rows = [([[nodes.strong(text=info.title or name), nodes.Text(" ("),
                    nodes.literal(text=name), nodes.Text(")")],
-                  settings.value_text(name), _bounds(name), info.description or "",
+                  setting_nodes(self.config, name), _bounds(name), info.description or "",
                   _used_by(name, protocol)], [f"setting-{name.replace('_', '-')}"])
                 for name, info in Settings.model_fields.items()]
         result = table(["Setting", f"Release {protocol.release.version}", "Allowed",

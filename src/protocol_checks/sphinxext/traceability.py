@@ -14,7 +14,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.nodes import make_refnode
 
 from protocol_checks.links import RULES_PAGE
-from protocol_checks.protocol import PARAGRAPHS, load_protocol
+from protocol_checks.protocol import PARAGRAPHS
+from protocol_checks.sphinxext.build_profile import edition_protocol
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn
 from protocol_checks.sphinxext.examples import failing_example, relative_example
 from protocol_checks.sphinxext.warnings_ import ProtocolWarning
@@ -53,7 +54,7 @@ def _link(app: Sphinx, fromdoc: str, objtype: str, name: str) -> nodes.Node:
 
 
 def _build(app: Sphinx, fromdoc: str) -> nodes.table:
-    protocol = load_protocol()
+    protocol = edition_protocol(app.config)
     cited = citations(app.env)
     rows = []
     for paragraph in PARAGRAPHS:
@@ -95,7 +96,7 @@ def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 
 def _check(app: Sphinx, env: BuildEnvironment) -> None:
-    protocol = load_protocol()
+    protocol = edition_protocol(app.config)
     std = env.domains.standard_domain
     cited = set().union(*citations(env).values()) if citations(env) else set()
     for paragraph in PARAGRAPHS:
