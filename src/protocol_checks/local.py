@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from protocol_checks.adapt import Adapted, adapt
-from protocol_checks.profile import ProfileError, load_profile
+from protocol_checks.profile import ProfileError, load_profile, stamp
 from protocol_checks.protocols import protocol_for
 from protocol_checks.release import YAML_LOADER
 
@@ -39,10 +39,14 @@ def _line(path: str, dotted: str) -> int | None:
     return line
 
 
-@functools.cache
 def local_protocol(version: str, path: str) -> Adapted | None:
     """Release ``version`` adapted by the profile at ``path``; None for an unknown release.
     :class:`ProfileError` (located) when the profile cannot apply to it."""
+    return _local(version, path, stamp(path))
+
+
+@functools.cache
+def _local(version: str, path: str, _stamp: tuple[int, int]) -> Adapted | None:
     base = protocol_for(version)
     if base is None:
         return None

@@ -15,6 +15,7 @@ path; the model is strict, as the case-file model is.
 from __future__ import annotations
 
 import functools
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -190,9 +191,24 @@ def parse_profile(text: str, name: str) -> Profile:
         raise ProfileError("\n".join(lines)) from None
 
 
-@functools.cache
+def stamp(path: str) -> tuple[int, int]:
+    """What tells one version of a profile file from another (so a long-lived process, or
+    a test, never judges by a profile that has since been edited)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, -1)
+    return info.st_mtime_ns, info.st_size
+
+
 def load_profile(path: str) -> Profile:
-    """The profile at ``path`` (read once per process); :class:`ProfileError` if unusable."""
+    """The profile at ``path`` (read once per version of the file); :class:`ProfileError`
+    if unusable."""
+    return _load(path, stamp(path))
+
+
+@functools.cache
+def _load(path: str, _stamp: tuple[int, int]) -> Profile:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -36,9 +36,8 @@ def setting_nodes(config: object, name: str) -> list[nodes.Node]:
     mark = nodes.abbreviation(text="local", explanation=(
         f"Local setting; the base protocol has {change.base}. {change.rationale}"),
         classes=["local-mark"])
-    link = xref("ref", change.anchor, "")
-    link.children = [mark]
-    return [value, nodes.Text(" ("), link, nodes.Text(f"; base {change.base})")]
+    return [value, nodes.Text(" ("), mark, nodes.Text("; "),
+            xref("ref", change.anchor, f"base {change.base}"), nodes.Text(")")]
 
 
 class SettingRole(SphinxRole):
@@ -119,6 +118,11 @@ class AdaptationsDirective(ProtocolDirective):
             f"release {profile.base_release}). Everything not listed here is the base protocol."))
         rows = [([_KIND_WORDS[c.kind], _subject(c), c.base or "none", c.local, c.rationale,
                   c.author], [c.anchor]) for c in adapted.changes]
+        std = self.env.domains.standard_domain
+        docname = self.env.current_document.docname
+        for c in adapted.changes:  # so {setting} marks elsewhere can link to the entry
+            std.anonlabels[c.anchor] = (docname, c.anchor)
+            std.labels[c.anchor] = (docname, c.anchor, f"{_KIND_WORDS[c.kind]} {c.subject}")
         out: list[nodes.Node] = [intro, table(
             ["Change", "What", "Base", "Local", "Rationale", "Author"], rows,
             [10, 16, 14, 22, 28, 10], classes=["adaptations", KEEP_BASE_TERMS])]
