@@ -229,3 +229,15 @@ def test_a_withdrawn_rule_in_a_profile_is_a_conflict(tmp_path: Path) -> None:
     done = run_cli("profile", "check", str(path), cwd=tmp_path)
     assert done.returncode == 1
     assert "release 1.1.0: rule ROLE-006 is not in this release" in done.stdout
+
+
+def test_the_caseload_report_names_the_profile_and_its_items(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    done = run_cli("report", "--profile", str(NORTHBRIDGE), "-o", str(out), str(CBT),
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "Northbridge Forensic Outpatient Service" in page and "LD-1" in page
+    base = tmp_path / "base.html"
+    run_cli("report", "--no-profile", "-o", str(base), str(CBT), cwd=tmp_path)
+    assert "Northbridge" not in base.read_text(encoding="utf-8")

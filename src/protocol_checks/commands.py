@@ -34,7 +34,7 @@ def dispatch(args: argparse.Namespace, streams: Streams) -> int:
         paths = (args.paths if args.command != "checklist"
                  else [args.case if args.case not in (None, "-") else os.getcwd()])
         try:
-            args.profile_path, profile = prepare(args, paths)
+            args.profile_path, profile = prepare(args, paths, streams)
         except NoProfile as exc:
             streams.say(f"protocol-checks: {exc}")
             return EXIT_BAD_INPUT
@@ -103,7 +103,7 @@ def report(args: argparse.Namespace, streams: Streams) -> int:
     settings = dataclasses.replace(_settings(args), item_statuses=True)
     checker = Checker(args.paths, settings, args.jobs, args.cache)
     with opened(args.output, args.paths, streams.out) as out:
-        summary = write_report(checker.results(), out, settings.handbook_url)
+        summary = write_report(checker.results(), out, settings.handbook_url, settings.profile)
     _warn_unsaved(checker.close(), streams)
     streams.say(f"wrote {display_name(args.output)}: {summary.files} files, "
                 f"{summary.count('error')} errors, {summary.count('warning')} warnings, "

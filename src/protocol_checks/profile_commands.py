@@ -46,18 +46,23 @@ def find(args: argparse.Namespace, paths: list[str]) -> str | None:
     return os.path.abspath(only) if only else None
 
 
-def prepare(args: argparse.Namespace, paths: list[str]) -> tuple[str | None, Profile | None]:
+def prepare(args: argparse.Namespace, paths: list[str],
+            streams: Streams) -> tuple[str | None, Profile | None]:
     """The run's profile, loaded and applied to the newest release (so every problem shows
-    before a case is judged), with its command defaults filled into ``args`` where no flag
-    was given."""
+    before a case is judged, and every conflict is said, not passed over), with its command
+    defaults filled into ``args`` where no flag was given."""
     path = find(args, paths)
     if path is None:
         return None, None
     try:
         profile = load_profile(path)
-        local_protocol(load_protocol().release.version, path)
+        adapted = local_protocol(load_protocol().release.version, path)
     except ProfileError as exc:
         raise NoProfile(str(exc)) from None
+    assert adapted is not None
+    for conflict in adapted.conflicts:
+        streams.say(f"protocol-checks: warning: service profile: {conflict} (see "
+                    "'protocol-checks profile check')")
     defaults = profile.defaults
     for name in ("fail_on", "format", "handbook_url"):
         if hasattr(args, name) and getattr(args, name) is None:

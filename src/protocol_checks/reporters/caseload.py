@@ -22,7 +22,9 @@ from protocol_checks import __version__
 from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult
 from protocol_checks.links import rule_url
+from protocol_checks.local import local_protocol
 from protocol_checks.names import display_name, safe_link_base
+from protocol_checks.profile import load_profile
 from protocol_checks.protocol import Protocol, load_protocol
 from protocol_checks.reporters.base import Summary
 from protocol_checks.reporters.caseload_charts import _e, _n, bar_chart, legend
@@ -62,12 +64,22 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{_n(n)} {word if n == 1 else (plural or word + 's')}"
 
 
-def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "") -> Summary:
-    """Consume ``results``, write the HTML report to ``out`` and return the summary."""
+def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "",
+                 profile: str | None = None) -> Summary:
+    """Consume ``results``, write the HTML report to ``out`` and return the summary; with a
+    service ``profile`` (a path), its items and a note of its local changes."""
     caseload = Caseload()
     for result in results:
         caseload.add(result)
-    out.write(render(caseload, load_protocol(), base_url, datetime.now(UTC)))
+    protocol, note = load_protocol(), ""
+    if profile is not None:
+        adapted = local_protocol(load_protocol().release.version, profile)
+        assert adapted is not None
+        protocol = adapted.protocol
+        note = (f" Judged with the service profile of {load_profile(profile).service.name} "
+                f"({_plural(len(adapted.changes), 'local change')}; findings a local setting "
+                "produced or changed are marked in the validator's output).")
+    out.write(render(caseload, protocol, base_url, datetime.now(UTC), note))
     return caseload.summary
 
 
@@ -244,7 +256,7 @@ def _unreadable(c: Caseload) -> str:
     )
 
 
-def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime) -> str:
+def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime, note: str = "") -> str:
     """The whole page as one string."""
     stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     iso = now.astimezone(UTC).isoformat(timespec="seconds")
@@ -260,7 +272,8 @@ def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime) -> str
         '<a class="skip" href="#main">Skip to the report</a>',
         "<header><h1>Caseload report</h1>",
         f'<p class="meta">Generated <time datetime="{_e(iso)}">{_e(stamp)}</time> by protocol-checks '
-        f"against protocol version {_e(__version__)}. {_e(verdict)}</p>",
+        f"{_e(__version__)}, judging each case by the protocol release it declares. "
+        f"{_e(verdict)}{_e(note)}</p>",
         '<nav aria-label="Sections"><ul><li><a href="#totals-h">Totals</a></li>'
         '<li><a href="#rules-h">By rule</a></li><li><a href="#stages-h">By stage</a></li>'
         '<li><a href="#first-h">Needing action first</a></li>'
@@ -272,7 +285,7 @@ def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime) -> str
                      _section_head("items", "Checklist items", ITEMS_LEAD)),
         _unreadable(c),
         "</main><footer><p>This report holds no content from the case files: only file names, "
-        "rule IDs, severities, stages, counts and positions. Protocol version "
+        "rule IDs, severities, stages, counts and positions. protocol-checks "
         f"{_e(__version__)}.</p></footer>",
         "</body></html>\n",
     ])
