@@ -14,10 +14,11 @@ def day(n: int) -> str:
 
 
 def new_case(**changes: object) -> dict:
-    """What `protocol-checks new` prints: a case valid at referral, dated today."""
+    """What `protocol-checks new` prints: a case valid at referral, dated today, on the newest
+    published release (1.1.0), so it has no finding at all (not even DATA-009)."""
     today = date.today().isoformat()
     case: dict = {
-        "protocol_version": "1.0.0", "case_id": "CASE-0001", "stage": "referral", "as_of": today,
+        "protocol_version": "1.1.0", "case_id": "CASE-0001", "stage": "referral", "as_of": today,
         "referral": {"received_on": today, "source": "other", "legal_basis": "none"},
     }
     case.update(changes)
@@ -25,13 +26,14 @@ def new_case(**changes: object) -> dict:
 
 
 def clean_treatment_case() -> dict:
-    """A treatment-stage CBT case with no findings at all (the tests assert it)."""
+    """A treatment-stage CBT case on the newest release, with no findings at all (the tests
+    assert it)."""
 
     def holder(staff_id: str, profession: str, **extra: object) -> dict:
         return {"staff_id": staff_id, "profession": profession, "assigned_on": day(0), **extra}
 
     return {
-        "protocol_version": "1.0.0", "case_id": "CASE-0042", "stage": "treatment",
+        "protocol_version": "1.1.0", "case_id": "CASE-0042", "stage": "treatment",
         "as_of": day(120),
         "referral": {"received_on": day(0), "source": "court",
                      "legal_basis": "order_with_treatment_condition"},
@@ -43,22 +45,25 @@ def clean_treatment_case() -> dict:
             "case_manager": holder("STAFF-004", "social_worker"),
         },
         "roles_explained": {"explained_on": day(1), "explained_by": "STAFF-004"},
+        "communication_needs": {"asked_on": day(1), "needs_identified": False},
         "information_sharing": {
             "agencies": ["probation"], "circumstances": "Any disclosed risk to a child.",
             "set_by": "STAFF-002", "agreed_on": day(1), "explained_to_patient_on": day(1)},
         "assessment": {
             "started_on": day(2),
             "motivation": {"assessed_on": day(3), "assessed_by": "STAFF-002",
-                           "strands": ["genuine_wish_to_change"]},
+                           "strands": ["external_sanction", "genuine_wish_to_change"],
+                           "formulation": "The order weighs most; some wish to change."},
             "therapeutic_contract": {"agreed_on": day(4)},
             "seeks_treatment_voluntarily": True, "externalises_responsibility": False},
         "treatment_plan": {"modality": "cbt", "format": "group", "starts_on": day(10),
                            "planned_end_on": day(280), "session_frequency": "weekly"},
         "sessions": [{"on": day(10 + 7 * i), "attendance": "attended"} for i in range(15)],
         "interim_reports": [{"sent_on": day(80), "author": "STAFF-004",
-                             "recipient": "STAFF-002"}],
+                             "recipient": "STAFF-002", "motivation_reviewed": True}],
         "attestations": [{"item": item, "confirmed_by": "STAFF-004", "confirmed_on": day(100)}
-                         for item in ("BA-16", "BT-12", "BT-13", "DT-6", "DT-8")],
+                         for item in ("BA-16", "BT-12", "BT-13", "BT-14", "DT-6", "DT-8",
+                                      "DT-9")],
     }
 
 

@@ -86,7 +86,8 @@ def test_release_1_0_0_keeps_its_meaning_for_waivers() -> None:
     """Under 1.0.0 an unreviewed waiver still waives, and DATA-010 is not a rule of it."""
     data = _read(WAIVED)
     del data["waivers"][0]["reviewed_by"], data["waivers"][0]["reviewed_on"]
-    assert _lines(_judge(_as_1_0_0(data), "1.0.0")) == ["MOD-006 waived $.treatment_plan.planned_end_on"]
+    assert _lines(_judge(_as_1_0_0(data), "1.0.0")) == [
+        "DATA-009 advice $.protocol_version", "MOD-006 waived $.treatment_plan.planned_end_on"]
 
 
 def test_a_reviewed_deviation_settles_a_past_event_error() -> None:
@@ -139,7 +140,8 @@ def test_a_deviation_must_name_a_rule_with_past_events(rule: str, variant: str |
 
 def test_release_1_0_0_allows_no_deviation() -> None:
     assert _lines(_judge(_as_1_0_0(_read(DEVIATION)), "1.0.0")) == [
-        "ASMT-003 error $.assessment.therapeutic_contract.agreed_on"]
+        "ASMT-003 error $.assessment.therapeutic_contract.agreed_on",
+        "DATA-009 advice $.protocol_version"]
 
 
 def test_past_events_are_release_data() -> None:

@@ -22,7 +22,7 @@ from casefactory import CLI, clean_treatment_case, new_case
 
 from protocol_checks import __version__
 from protocol_checks.release import supported_versions, working_release
-from protocol_checks.rules import REGISTRY
+from protocol_checks.rules import REGISTRY, active_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
@@ -99,8 +99,9 @@ def line_of(text: str, needle: str) -> int:
 
 @pytest.fixture
 def cases(tmp_path: Path) -> dict[str, Path]:
-    """clean (no findings), error (DATA-001), warning (REF-002 only), advice (ASMT-004 only),
-    broken (unreadable), each in ``tmp_path``."""
+    """clean (no findings), error (DATA-001), warning (REF-002 only), advice (ASMT-004, and
+    DATA-009 since it declares release 1.0.0: advice only), broken (unreadable), each in
+    ``tmp_path``. All but error and advice declare the newest release, 1.1.0."""
     error = new_case()
     error["protocol_version"] = "0.9.0"
     warning = new_case()
@@ -193,13 +194,13 @@ def test_text_format(cases: dict[str, Path]) -> None:
            "quotes" in lines
     assert lines[-3:] == ["4 files checked, 1 error, 1 warning, 0 advice, 1 unreadable",
                           "most frequent: DATA-001 (1), REF-002 (1)",
-                          "judged by release: 1.0.0 (3)"]  # the unreadable file by none
+                          "judged by release: 1.1.0 (3)"]  # the unreadable file by none
 
 
 def test_verbose_lists_files_without_findings(cases: dict[str, Path]) -> None:
     proc = run_cli("validate", "-v", "clean.json", cwd=cases["clean"].parent)
     assert proc.returncode == 0
-    assert "clean.json: ok (release 1.0.0)" in proc.stdout.splitlines()
+    assert "clean.json: ok (release 1.1.0)" in proc.stdout.splitlines()
 
 
 def test_json_format(cases: dict[str, Path]) -> None:
@@ -210,7 +211,7 @@ def test_json_format(cases: dict[str, Path]) -> None:
     assert report["tool_version"] == __version__
     assert report["protocol_version"] == working_release().version
     assert report["releases"] == supported_versions()
-    assert {r["release"] for r in report["results"] if r["status"] != "unreadable"} == {"1.0.0"}
+    assert {r["release"] for r in report["results"] if r["status"] != "unreadable"} == {"1.1.0"}
     results = report["results"]
     assert [r["file"] for r in results] == [f"{n}.json" for n in ORDER]
     assert [r["status"] for r in results] == ["findings", "findings", "ok", "unreadable"]
@@ -218,7 +219,8 @@ def test_json_format(cases: dict[str, Path]) -> None:
     assert error == {
         "rule": "DATA-001", "severity": "error", "message": REGISTRY["DATA-001"].message,
         "path": "$.protocol_version", "line": 2,
-        "url": "reference/rules.html#rule-data-001", "waived": False,
+        "url": "reference/rules.html#rule-data-001", "waived": False, "deviation": False,
+        "local": [],  # no service profile: no local setting produced or changed it
     }
     assert results[0]["stage"] == "referral" and results[3]["stage"] is None
     (problem,) = results[3]["problems"]
@@ -368,14 +370,34 @@ def test_fail_on_sets_exit_status(name: str, fail_on: str, status: int,
     assert proc.returncode == status, proc.stdout
 
 
-def test_waived_warning_does_not_fail(cases: dict[str, Path]) -> None:
+def _waive_ref_002(cases: dict[str, Path], **review: str) -> subprocess.CompletedProcess:
+    """Waive the warning case's REF-002 (its waiver written by STAFF-002, its responsible
+    clinician STAFF-001), with ``review`` added, and validate it failing on warnings."""
     case = json.loads(cases["warning"].read_text())
+    case["roles"] = {"responsible_clinician": {
+        "staff_id": "STAFF-001", "profession": "psychiatrist", "assigned_on": case["as_of"]}}
     case["waivers"] = [{"rule": "REF-002", "reason": "Order recorded in the court bundle.",
-                        "waived_by": "STAFF-001", "waived_on": case["as_of"]}]
+                        "waived_by": "STAFF-002", "waived_on": case["as_of"], **review}]
     cases["warning"].write_text(pretty(case))
-    proc = run_cli("validate", "--fail-on", "warning", "warning.json", cwd=cases["clean"].parent)
-    assert proc.returncode == 0
+    return run_cli("validate", "--fail-on", "warning", "warning.json", cwd=cases["clean"].parent)
+
+
+def test_waived_warning_does_not_fail(cases: dict[str, Path]) -> None:
+    as_of = json.loads(cases["warning"].read_text())["as_of"]
+    proc = _waive_ref_002(cases, reviewed_by="STAFF-001", reviewed_on=as_of)
+    assert proc.returncode == 0, proc.stdout
     assert "WAIVED WARNING REF-002" in proc.stdout
+    assert "1 file checked, 0 errors, 0 warnings, 0 advice, 1 waived" in proc.stdout
+
+
+def test_unreviewed_waiver_takes_no_effect(cases: dict[str, Path]) -> None:
+    """From release 1.1.0 a waiver needs a second staff member's review (DATA-010)."""
+    proc = _waive_ref_002(cases)
+    assert proc.returncode == 1
+    assert "WAIVED" not in proc.stdout
+    assert re.search(r"^warning\.json:\d+: WARNING REF-002 ", proc.stdout, re.M)
+    assert re.search(r"^warning\.json:\d+: ERROR DATA-010 .*\(at \$\.waivers\[0\]\.reviewed_by;",
+                     proc.stdout, re.M)
 
 
 @pytest.mark.parametrize(("name", "status"), [("clean", 0), ("error", 1), ("broken", 2)])
@@ -445,14 +467,16 @@ def _example_files() -> list[Path]:
 
 
 def _example_counts() -> Counter[str]:
-    """Findings over the examples by severity ("waived" apart), from the core, not the CLI."""
+    """Findings over the examples by severity ("waived" and "deviation" apart), from the core,
+    not the CLI."""
     from protocol_checks.inputs import Settings
     from protocol_checks.workers import run
 
     counts: Counter[str] = Counter()
     for result in run([str(EXAMPLES)], Settings()):
         assert not result.problems, result.name
-        counts.update("waived" if f.waived else f.severity.value for f in result.findings)
+        counts.update("deviation" if f.deviation else "waived" if f.waived else f.severity.value
+                      for f in result.findings)
     return counts
 
 
@@ -462,15 +486,20 @@ def test_examples_in_every_format(fmt: str, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr  # the failing examples have errors
     counts = _example_counts()
     active = counts["error"] + counts["warning"] + counts["advice"]
-    assert counts["error"] and counts["warning"] and counts["advice"] and counts["waived"]
+    assert (counts["error"] and counts["warning"] and counts["advice"] and counts["waived"]
+            and counts["deviation"])
     if fmt == "text":
         finding = re.compile(r"^\S+\.json:\d+: (ERROR|WARNING|ADVICE) [A-Z]+-\d{3} .+ \(at \$[^)]*\)  "
                              r"<reference/rules\.html#rule-[a-z]+-\d{3}>$")
         lines = proc.stdout.splitlines()
         assert sum(bool(finding.match(x)) for x in lines) == active
+        deviations = f"{counts['deviation']} recorded deviation" + (
+            "s" if counts["deviation"] != 1 else "")
         assert (f"{len(_example_files())} files checked, {counts['error']} errors, "
                 f"{counts['warning']} warnings, {counts['advice']} advice, "
-                f"{counts['waived']} waived") in lines
+                f"{counts['waived']} waived, {deviations}") in lines
+        settled = re.compile(r"^\S+\.json:\d+: (WAIVED|DEVIATION) (ERROR|WARNING|ADVICE) ")
+        assert sum(bool(settled.match(x)) for x in lines) == counts["waived"] + counts["deviation"]
     elif fmt == "github":
         lines = proc.stdout.splitlines()
         annotated = [x for x in lines if re.match(r"^::(error|warning|notice) file=[^,]+,line=\d+,", x)]
@@ -539,10 +568,12 @@ def test_new_case_validates_against_schema(tmp_path: Path) -> None:
 
 
 def test_rules_command(tmp_path: Path) -> None:
+    """The rules of the working release: withdrawn ones are left out (explain still knows them)."""
     proc = run_cli("rules", cwd=tmp_path)
     assert proc.returncode == 0
     ids = [line.split()[0] for line in proc.stdout.splitlines()]
-    assert sorted(ids) == sorted(REGISTRY)
+    assert sorted(ids) == sorted(r.id for r in active_rules())
+    assert not {"ROLE-006", "MOD-003", "CON-002"} & set(ids)
     as_json = json.loads(run_cli("rules", "--format", "json", cwd=tmp_path).stdout)
     assert [r["id"] for r in as_json] == ids
     for rule in as_json:
@@ -559,6 +590,14 @@ def test_explain_known_rule(rule_id: str, tmp_path: Path) -> None:
     assert proc.stdout.startswith(f"DATA-002: {REGISTRY['DATA-002'].title}\n")
     assert "  severity:  error" in proc.stdout
     assert "  handbook:  reference/rules.html#rule-data-002" in proc.stdout
+
+
+def test_explain_withdrawn_rule(tmp_path: Path) -> None:
+    proc = run_cli("explain", "CON-002", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"CON-002: {REGISTRY['CON-002'].title}\n")
+    assert "  releases:  1.0.0 (withdrawn in 1.1.0, replaced by CON-007, CON-008)\n" in proc.stdout
+    assert "  items:     none now\n" in proc.stdout
 
 
 def test_explain_unknown_rule(tmp_path: Path) -> None:
@@ -752,7 +791,7 @@ def test_case_builders_are_what_they_claim(cases: dict[str, Path]) -> None:
     found = {name: sorted(f.rule_id for f in check_path(str(path), Settings()).findings)
              for name, path in cases.items() if name != "broken"}
     assert found == {"clean": [], "error": ["DATA-001"], "warning": ["REF-002"],
-                     "advice": ["ASMT-004"]}
+                     "advice": ["ASMT-004", "DATA-009"]}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github"])

@@ -21,9 +21,15 @@ from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Verdict, field_exists, judge
 from protocol_checks.findings import Severity
 from protocol_checks.judge import check_case
-from protocol_checks.protocol import Protocol, ProtocolError, load_protocol, read_checklists
+from protocol_checks.protocol import (
+    Protocol,
+    ProtocolError,
+    for_release,
+    load_protocol,
+    read_checklists,
+)
 from protocol_checks.protocol import checklist_dir as shipped_checklists
-from protocol_checks.rules import all_rules
+from protocol_checks.rules import active_rules, all_rules
 from protocol_checks.status import ItemStatus, mark
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
@@ -43,9 +49,11 @@ def item_statuses(data: dict) -> dict[str, ItemStatus]:
 def verdicts(data: dict) -> dict[str, Verdict]:
     case = CaseFile.model_validate_json(json.dumps(data))
     findings = check_case(case, PROTOCOL)
-    active = {f.rule_id for f in findings if not f.waived}
+    active = {f.rule_id for f in findings if not f.settled}
     waived = {f.rule_id for f in findings if f.waived}
-    return {r.id: judge(r, case, r.id in active, r.id in waived, PROTOCOL).verdict
+    deviations = {f.rule_id for f in findings if f.deviation}
+    return {r.id: judge(r, case, r.id in active, r.id in waived, PROTOCOL,
+                        deviation=r.id in deviations).verdict
             for r in PROTOCOL.rules.values()}
 
 
@@ -117,13 +125,15 @@ def test_removing_a_field_never_leaves_an_item_met_that_needs_it(
         if any(_covers(removed, n) for n in needs) and before[item_id] in MET:
             assert status not in MET, f"{item_id} stays met without {removed}"
     # No error-level requirement that judged the clean case may switch itself off (not
-    # applicable, not yet due) when a field goes, unless the validator reports an error.
+    # applicable, not yet due) when a field goes, unless the validator reports an error; an
+    # error settled by a recorded deviation counts as having judged the case too.
     # A rule may go quiet because its subject went (no waivers: nothing to validate).
     changed = without(original, location)
     case = CaseFile.model_validate_json(json.dumps(changed))
     was, now = verdicts(original), verdicts(changed)
     off = [rid for rid, verdict in now.items()
-           if PROTOCOL.rules[rid].severity is Severity.error and was[rid] is Verdict.met
+           if PROTOCOL.rules[rid].severity is Severity.error
+           and was[rid] in {Verdict.met, Verdict.deviation}
            and verdict in {Verdict.not_applicable, Verdict.not_due}
            and not _subject_went(PROTOCOL.rules[rid], case, removed)]
     if off:
@@ -232,8 +242,16 @@ def test_checklist_command_exits_1_and_names_missing_records(tmp_path: Path) -> 
 # --- one place for each piece of metadata ---------------------------------------------------
 
 def _protocol_with(edit) -> Protocol:
+    """The working release's protocol (its rules, as load_protocol gives them: withdrawn rules
+    back no item) with each shipped checklist passed through ``edit``."""
     checklists = read_checklists(shipped_checklists())
-    return Protocol([edit(c) for c in checklists], all_rules(), PROTOCOL.release)
+    return Protocol([edit(c) for c in checklists], for_release(active_rules(), PROTOCOL.release),
+                    PROTOCOL.release)
+
+
+def test_the_unedited_checklists_load() -> None:
+    """The edits below are what makes each load fail, not the rules given."""
+    assert set(_protocol_with(lambda c: c).items) == set(PROTOCOL.items)
 
 
 def test_item_citing_other_paragraphs_than_its_rules_is_a_load_error() -> None:
@@ -270,8 +288,8 @@ PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
     "BA-2": [("court referral", "REF-002", None), ("order", "REF-002", None)],
     "BA-3": [("responsible clinician", "ROLE-001", "roles.responsible_clinician")],
     "BA-4": [("arrange admission", "ROLE-005", "roles.responsible_clinician")],
-    "BA-5": [("psychiatrist", "ROLE-006", "roles.responsible_clinician"),
-             ("care coordinator", "ROLE-006", "roles.responsible_clinician")],
+    "BA-5": [("responsible clinician", "ROLE-012", "roles.responsible_clinician"),
+             ("psychiatrist", "ROLE-012", "roles.responsible_clinician")],
     "BA-6": [("assessment of risk", "ROLE-002", "roles.risk_assessor")],
     "BA-7": [("different person from the therapist", "ROLE-007", "roles.therapist")],
     "BA-8": [("psychiatrist", "ROLE-008", "roles.risk_assessor"),
@@ -286,6 +304,10 @@ PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
     "BA-14": [("explained to the patient", "ROLE-009", "roles_explained"),
               ("before assessment began", "ROLE-009", "assessment")],
     "BA-15": [("patient was told", "INFO-002", "information_sharing.explained_to_patient_on")],
+    "BA-17": [("asked about communication needs", "ROLE-015", "communication_needs"),
+              ("before the roles were explained", "ROLE-015", "roles_explained")],
+    "BA-18": [("also the care coordinator", "ROLE-013", "roles.responsible_clinician"),
+              ("advice only", "ROLE-013", None)],
     "BT-1": [("motivation was assessed", "ASMT-002", "assessment.motivation"),
              ("before treatment", "ASMT-002", "treatment_plan")],
     "BT-2": [("genuine wish to change", "ASMT-004", "assessment.motivation.strands")],
@@ -293,32 +315,63 @@ PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
     "BT-4": [("treatment plan", "MOD-001", "treatment_plan")],
     "BT-5": [("psychological mindedness was assessed", "MOD-002",
               "assessment.psychological_mindedness")],
-    "BT-6": [("missing capacity", "MOD-003", "assessment.psychological_mindedness")],
+    "BT-6": [("at least one capacity of psychological mindedness is present", "MOD-010",
+              "assessment.psychological_mindedness"),
+             ("any capacity judged absent was weighed", "MOD-011",
+              "assessment.psychological_mindedness")],
     "BT-7": [("seeks it voluntarily", "MOD-004", "assessment.seeks_treatment_voluntarily")],
     "BT-8": [("blame others", "MOD-005", "assessment.externalises_responsibility")],
     "BT-9": [("history", "MOD-009", "assessment.psychological_mindedness")],
-    "BT-10": [("six months and a year", "MOD-006", "treatment_plan")],
+    "BT-10": [("six months to a year", "MOD-006", "treatment_plan")],
     "BT-11": [("two to three years", "MOD-007", "treatment_plan"),
               ("weekly", "MOD-008", "treatment_plan")],
+    "BT-15": [("short formulation", "ASMT-005", "assessment.motivation"),
+              ("how its strands combine", "ASMT-005", "assessment.motivation")],
+    "BT-16": [("nothing but a genuine wish to change", "ASMT-006",
+               "assessment.motivation.strands"),
+              ("false compliance", "ASMT-006", None)],
     "AM-1": [("medicine", "MED-001", "medication"), ("who prescribes", "MED-001", "medication")],
     "AM-2": [("psychiatrist", "MED-002", "medication")],
     "AM-3": [("informed consent was recorded", "MED-003", "medication.consent"),
              ("before treatment began", "MED-003", None)],
-    "AM-4": [("capacity assessed", "MED-004", "medication.consent"),
+    "AM-4": [("capacity considered", "MED-004", "medication.consent"),
+             ("formally assessed where in doubt", "MED-004", "medication.consent"),
              ("material risks", "MED-004", "medication.consent"),
              ("alternatives", "MED-004", "medication.consent"),
              ("right to withdraw", "MED-004", "medication.consent")],
-    "DT-1": [("attendance", "CON-001", "sessions"), ("long gaps", "CON-001", "treatment_plan")],
-    "DT-2": [("session was missed", "CON-002", "sessions")],
+    "DT-1": [("attendance is regular", "CON-001", "sessions"),
+             ("missed in a row", "CON-001", "sessions"),
+             ("gap of more than", "CON-001", "treatment_plan"),
+             ("each missed session is followed up", "CON-007", "sessions")],
+    "DT-2": [("session missed in the danger window", "CON-008", "sessions"),
+             ("was followed up", "CON-008", "sessions")],
     "DT-3": [("planned break", "CON-003", None)],
     "DT-4": [("interim progress reports", "CON-004", "interim_reports")],
     "DT-5": [("written by the case manager", "CON-005", "roles.case_manager"),
              ("sent to the risk assessor", "CON-006", "roles.risk_assessor")],
+    "DT-10": [("risk to others disclosed in a session", "RISK-001", None),
+              ("passed to the risk assessor", "RISK-001", None)],
+    "DT-11": [("safeguarding decision was recorded for each disclosure", "RISK-002", None),
+              ("referral made", "RISK-002", None),
+              ("considered and judged not needed", "RISK-002", None)],
+    "DT-12": [("role changed hands", "ROLE-014", None),
+              ("patient was told who now holds it", "ROLE-014", None)],
+    "DT-13": [("service itself did not cancel", "CON-010", "sessions"),
+              ("sessions in a row", "CON-010", "sessions")],
+    "DT-14": [("each interim report", "CON-009", "interim_reports"),
+              ("motivation", "CON-009", "interim_reports"),
+              ("psychological mindedness", "CON-009", "interim_reports")],
     "EF-1": [("end of formal treatment is recorded", "END-001", "end_of_treatment")],
     "EF-2": [("supportive contact", "END-002", "end_of_treatment.long_term_contact")],
     "EF-3": [("planned frequency", "END-003",
               "end_of_treatment.long_term_contact.contact_frequency"),
              ("review date", "END-003", "end_of_treatment.long_term_contact.next_review_on")],
+    "EF-5": [("risk was reviewed when formal treatment ended", "END-004", None),
+             ("before closing any case that reached treatment", "END-004", None)],
+    "EF-6": [("letters", "END-005", "end_of_treatment.letters"),
+             ("the referrer", "END-005", "referral"),
+             ("probation", "END-005", "referral"),
+             ("the gp", "END-005", "end_of_treatment.letters")],
     "CF-1": [("protocol release this tool knows", "DATA-001", None)],
     "CF-2": [("dates run forwards", "DATA-002", None)],
     "CF-3": [("after the file's date", "DATA-003", None)],
@@ -330,6 +383,12 @@ PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
     "CF-9": [("confirmation", "ATT-001", None)],
     "CF-10": [("pseudonymous", "PRIV-001", None), ("file name", "PRIV-002", None)],
     "CF-11": [("newest protocol release", "DATA-009", None)],
+    "CF-12": [("every waiver was reviewed", "DATA-010", None),
+              ("second staff member", "DATA-010", None),
+              ("reviewer role", "DATA-010", None)],
+    "CF-13": [("names a past event an error rule found", "DATA-011", None),
+              ("reviewed by a second staff member", "DATA-011", None),
+              ("reviewer role", "DATA-011", None)],
 }
 
 
@@ -358,7 +417,11 @@ def test_rules_judge_by_the_protocol_they_are_given() -> None:
                                                       if i.id != "DT-6"]})
 
     other = _protocol_with(drop_dt6)
-    case = CaseFile.model_validate_json(json.dumps(clean_treatment_case()))
+    # A clean example of the working release (the factory's case declares 1.0.0 and lacks
+    # the records 1.1.0 added, so it is not clean under PROTOCOL).
+    case = CaseFile.model_validate_json((EXAMPLES / "clean" / "treatment-cbt-individual.json")
+                                        .read_bytes())
+    assert case.protocol_version == PROTOCOL.release.version
     assert not check_case(case, PROTOCOL)
     found = [(f.rule_id, f.path) for f in check_case(case, other)]
     index = [a.item for a in case.attestations].index("DT-6")

@@ -13,27 +13,45 @@ from protocol_checks.rules import REGISTRY
 RULES_DIR = Path(__file__).resolve().parents[1] / "src" / "protocol_checks" / "rules"
 
 
-def _rule_functions() -> dict[str, ast.FunctionDef]:
-    """Rule ID -> the decorated check function, read from the rule modules' source."""
+def _rule_functions() -> dict[str, list[ast.FunctionDef]]:
+    """Rule ID -> the decorated check function and the helpers of its module it calls (directly
+    or through other helpers), read from the rule modules' source: a helper that yields the
+    breaches (CON-007 and CON-008 share one) names their variants on the rule's behalf."""
     out = {}
     for path in sorted(RULES_DIR.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        helpers = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+        for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef):
                 continue
             for deco in node.decorator_list:
                 if (isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "rule"
                         and deco.args and isinstance(deco.args[0], ast.Constant)):
-                    out[deco.args[0].value] = node
+                    out[deco.args[0].value] = _with_helpers(node, helpers)
     return out
+
+
+def _with_helpers(function: ast.FunctionDef,
+                  helpers: dict[str, ast.FunctionDef]) -> list[ast.FunctionDef]:
+    """``function`` and every module-level function it reaches by calling it by name."""
+    reached, todo = [function], [function]
+    while todo:
+        for node in ast.walk(todo.pop()):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                helper = helpers.get(node.func.id)
+                if helper is not None and helper not in reached:
+                    reached.append(helper)
+                    todo.append(helper)
+    return reached
 
 
 FUNCTIONS = _rule_functions()
 
 
-def _literal_variants(function: ast.FunctionDef) -> tuple[set[str], bool]:
+def _literal_variants(functions: list[ast.FunctionDef]) -> tuple[set[str], bool]:
     """String variants passed to ``Breach(path, variant)`` and whether any is computed."""
     literal, computed = set(), False
-    for node in ast.walk(function):
+    for node in (n for function in functions for n in ast.walk(function)):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Breach":
             if len(node.args) < 2:
                 continue

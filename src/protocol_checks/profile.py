@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -219,11 +220,19 @@ def _load(path: str, _stamp: tuple[int, int]) -> Profile:
 
 def discover(start: str) -> str | None:
     """The nearest profile file in ``start``'s folder or a parent folder (as ruff finds its
-    configuration), or None."""
-    here = Path(start).resolve()
-    folder = here if here.is_dir() else here.parent
+    configuration), or None. A folder that cannot be looked into is passed over: the input
+    itself is reported, by the walk, if it cannot be read."""
+    here = Path(os.path.abspath(start))
+    folder = here if _is(here, Path.is_dir) else here.parent
     for candidate in (folder, *folder.parents):
         found = candidate / PROFILE_NAME
-        if found.is_file():
+        if _is(found, Path.is_file):
             return str(found)
     return None
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    try:
+        return bool(test(path))
+    except OSError:
+        return False
