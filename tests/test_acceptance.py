@@ -149,3 +149,13 @@ def test_past_events_are_release_data() -> None:
     assert load_protocol().rules["ASMT-003"].past_events == ("late",)
     old = protocol_for("1.0.0")
     assert old is not None and all(not r.past_events for r in old.rules.values())
+
+
+def test_a_deviation_that_matches_no_past_event_is_reported() -> None:
+    data = _read(DEVIATION)
+    data["deviations"][0]["path"] = "$.sessions[0]"  # not where ASMT-003 reports the event
+    found = _judge(data)
+    assert _lines(found) == ["ASMT-003 error $.assessment.therapeutic_contract.agreed_on",
+                             "DATA-011 error $.deviations[0]"]
+    refusal = next(f for f in found if f.rule_id == "DATA-011")
+    assert refusal.message == load_protocol().rules["DATA-011"].variants["nothing"]

@@ -115,7 +115,8 @@ def reports_to_assessor(case: CaseFile) -> Iterator[Breach]:
 @rule(
     "CON-009",
     since="1.1.0",
-    needs=("interim_reports",),
+    # The plan too: whether mindedness must be reassessed depends on its modality.
+    needs=("treatment_plan", "interim_reports"),
     applies=_no_report_due,
     title="Each interim report reassesses motivation and suitability",
     severity=Severity.warning,

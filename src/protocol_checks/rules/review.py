@@ -7,11 +7,12 @@ one does not, so the author of a waiver is never left wondering why it did nothi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from protocol_checks.acceptance import REVIEW_PROBLEMS, review_problem
+from protocol_checks.acceptance import REVIEW_PROBLEMS, covered, review_problem
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Skip
-from protocol_checks.findings import Severity
+from protocol_checks.findings import Severity, json_path
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 _REVIEW_VARIANTS = {key: f"A {{record}}'s review does not count: {text}."
@@ -20,6 +21,14 @@ _REVIEW_VARIANTS = {key: f"A {{record}}'s review does not count: {text}."
 
 def _variants(record: str) -> dict[str, str]:
     return {key: text.replace("{record}", record) for key, text in _REVIEW_VARIANTS.items()}
+
+
+def _matches(scope: str | None, target: Any, case: CaseFile, protocol: JudgedBy) -> bool:
+    """Whether ``target`` (a rule) reports a past event in ``case`` within ``scope``."""
+    if not target.applies_at(case.effective_stage):
+        return False
+    return any(b.variant in target.past_events and covered(json_path(b.path), [scope])
+               for b in target.bind(protocol)(case))
 
 
 def _no_waivers(case: CaseFile) -> Skip | None:
@@ -70,6 +79,8 @@ def waivers_reviewed(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     message="A deviation names a rule whose findings are not past events; only those can be "
     "recorded as deviations (a warning is waived instead).",
     variants={"unknown": "A deviation names a rule that does not exist.",
+              "nothing": "A deviation matches no past-event finding of its rule (at its path, if "
+              "it gives one), so it settles nothing; correct the rule or the path.",
               **_variants("deviation")},
     rationale="A deviation settles an error about something that can no longer be undone; it "
     "must name such a rule, and, like a waiver, be reviewed by a second staff member. "
@@ -83,6 +94,8 @@ def deviations_valid(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
             yield Breach(("deviations", i, "rule"), "unknown")
         elif not target.past_events:
             yield Breach(("deviations", i, "rule"))
+        elif not _matches(d.path, target, case, protocol):
+            yield Breach(("deviations", i), "nothing")
         elif (problem := review_problem(d.recorded_by, d.reviewed_by, d.reviewed_on, case,
                                         settings)) is not None:
             yield Breach(("deviations", i, "reviewed_by"), problem)

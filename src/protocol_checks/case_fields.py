@@ -1,0 +1,170 @@
+"""The building blocks of the case-file model: identifiers, dates, free text, the strict base
+and the closed vocabularies (stages, sources, professions, agencies ...)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "https://protocol-checks.invalid/schema/case-file.schema.json"
+
+PseudonymousId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}$",
+        description="A pseudonymous identifier such as CASE-0042 or STAFF-017: capital letters, "
+        "a hyphen, then digits or capitals. Never a name, NHS number or other direct identifier.",
+    ),
+]
+StaffId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}$",
+        description="Pseudonymous staff identifier (for example STAFF-017), never a name.",
+    ),
+]
+ScopePath = Annotated[
+    str,
+    Field(pattern=r"^\$(\.[a-z_]+|\[[0-9]+\])*$",
+          description="A JSON path in this file, such as $.sessions[14]."),
+]
+RuleId = Annotated[str, Field(pattern=r"^[A-Z]{3,5}-[0-9]{3}$")]
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+ClinicalDate = Annotated[
+    date,
+    Field(ge=EARLIEST, le=LATEST,
+          description="An ISO 8601 date (YYYY-MM-DD) between 1900-01-01 and 2200-12-31."),
+]
+FreeText = Annotated[
+    str,
+    Field(
+        max_length=2000,
+        description="Free text. Never echoed by the validator; keep it free of identifiers.",
+    ),
+]
+
+
+class Strict(BaseModel):
+    """Base for every case-file object: strict types, no unknown fields, no NaN."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        allow_inf_nan=False,
+        frozen=True,
+        use_enum_values=False,
+    )
+
+
+class Stage(StrEnum):
+    """Where the patient is on the path through the service; ordered."""
+
+    referral = "referral"
+    assessment = "assessment"
+    treatment = "treatment"
+    long_term_contact = "long_term_contact"
+    closed = "closed"
+
+    @property
+    def rank(self) -> int:
+        return _STAGE_RANK[self]
+
+
+_STAGE_RANK = {stage: i for i, stage in enumerate(Stage)}
+
+
+class ReferralSource(StrEnum):
+    court = "court"
+    probation_officer = "probation_officer"
+    psychiatrist = "psychiatrist"
+    social_worker = "social_worker"
+    general_practitioner = "general_practitioner"
+    other = "other"
+
+
+class LegalBasis(StrEnum):
+    none = "none"
+    order_with_treatment_condition = "order_with_treatment_condition"
+    other_order = "other_order"
+
+
+class Profession(StrEnum):
+    psychiatrist = "psychiatrist"
+    psychologist = "psychologist"
+    psychotherapist = "psychotherapist"
+    nurse = "nurse"
+    social_worker = "social_worker"
+    probation_officer = "probation_officer"
+    other = "other"
+
+
+class Agency(StrEnum):
+    social_services = "social_services"
+    probation = "probation"
+    police = "police"
+    other = "other"
+
+
+class MotivationStrand(StrEnum):
+    external_sanction = "external_sanction"
+    avoid_prison = "avoid_prison"
+    placate_partner = "placate_partner"
+    insurance_policy = "insurance_policy"
+    genuine_wish_to_change = "genuine_wish_to_change"
+
+
+class Modality(StrEnum):
+    cbt = "cbt"
+    psychodynamic = "psychodynamic"
+    pharmacological = "pharmacological"
+
+
+class TreatmentFormat(StrEnum):
+    individual = "individual"
+    group = "group"
+
+
+class SessionFrequency(StrEnum):
+    more_than_weekly = "more_than_weekly"
+    weekly = "weekly"
+    fortnightly = "fortnightly"
+    monthly = "monthly"
+    irregular = "irregular"
+
+
+class Attendance(StrEnum):
+    attended = "attended"
+    missed = "missed"
+    cancelled_by_service = "cancelled_by_service"
+
+
+class EndReason(StrEnum):
+    completed = "completed"
+    patient_withdrew = "patient_withdrew"
+    discharged_by_service = "discharged_by_service"
+    transferred = "transferred"
+    other = "other"
+
+
+class SafeguardingDecision(StrEnum):
+    referral_made = "referral_made"
+    considered_not_needed = "considered_not_needed"
+    not_yet_considered = "not_yet_considered"
+
+
+class LetterRecipient(StrEnum):
+    referrer = "referrer"
+    probation = "probation"
+    general_practitioner = "general_practitioner"
+    other = "other"
+
+
+class ClosureReason(StrEnum):
+    not_accepted = "not_accepted"
+    patient_withdrew = "patient_withdrew"
+    transferred = "transferred"
+    contact_ended = "contact_ended"
+    other = "other"
