@@ -13,6 +13,7 @@ from protocol_checks.case_fields import (
     FreeText,
     LegalBasis,
     MotivationStrand,
+    OrderRequirement,
     Profession,
     ReferralSource,
     StaffId,
@@ -32,6 +33,22 @@ class Referral(Strict):
         description="The legal frame of the referral: none (voluntary), an order with a condition "
         "of treatment (in the source a probation order; today a community order with a mental "
         "health treatment requirement), or another order (P2; context: Sentencing Act 2020)."
+    )
+    order: CourtOrder | None = Field(
+        default=None,
+        description="For a referral under an order: when it was made, for how long, and its "
+        "requirement (release 1.1.0).",
+    )
+
+
+class CourtOrder(Strict):
+    """The court order behind a referral (P2; context: Sentencing Act 2020, Schedules 9-10)."""
+
+    made_on: ClinicalDate = Field(description="Date the court made the order.")
+    length_months: int = Field(ge=1, le=120, description="How long the order runs, in months.")
+    requirement: OrderRequirement = Field(
+        description="The requirement the treatment serves: a mental health treatment "
+        "requirement, or another."
     )
 
 

@@ -135,6 +135,26 @@ class SessionFrequency(StrEnum):
     irregular = "irregular"
 
 
+class ContactFrequency(StrEnum):
+    """How often long-term contact is planned: it runs for years, so its rhythm is often
+    slower than treatment's (release 1.1.0 added quarterly, six-monthly and yearly)."""
+
+    weekly = "weekly"
+    fortnightly = "fortnightly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    six_monthly = "six_monthly"
+    yearly = "yearly"
+    irregular = "irregular"
+
+
+class OrderRequirement(StrEnum):
+    """The treatment requirement of a court order (context: Sentencing Act 2020, Sch 9)."""
+
+    mental_health_treatment = "mental_health_treatment"
+    other = "other"
+
+
 class Attendance(StrEnum):
     attended = "attended"
     missed = "missed"

@@ -10,6 +10,7 @@ from protocol_checks.case_fields import (
     Attendance,
     ClinicalDate,
     ClosureReason,
+    ContactFrequency,
     EndReason,
     FreeText,
     LetterRecipient,
@@ -165,7 +166,7 @@ class LongTermContact(Strict):
     """The less formal, long-term supportive link with the service (P13)."""
 
     arranged_on: ClinicalDate = Field(description="Date the long-term contact was arranged (P13).")
-    contact_frequency: SessionFrequency | None = Field(
+    contact_frequency: ContactFrequency | None = Field(
         default=None, description="How often contact is planned (P13)."
     )
     next_review_on: ClinicalDate | None = Field(

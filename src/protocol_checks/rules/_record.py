@@ -18,6 +18,8 @@ def recorded_dates(case: CaseFile, sessions: bool = True) -> Iterator[tuple[Path
     """Dates of things that have happened (not plans), with their paths."""
     if case.referral:
         yield ("referral", "received_on"), case.referral.received_on
+        if case.referral.order is not None:
+            yield ("referral", "order", "made_on"), case.referral.order.made_on
     for name in ROLE_NAMES:
         holder = getattr(case.roles, name)
         if holder is not None:
