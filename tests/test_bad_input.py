@@ -864,7 +864,9 @@ def test_colons_inside_strings_are_not_duplicate_keys(tmp_path: Path) -> None:
     case["notes"] = "Reviewed at 10:30: plan: unchanged; see DT-6: confirmed."
     case["waivers"] = [{"rule": "CON-001", "reason": "Agreed at review: absence explained",
                         "waived_by": case["roles"]["therapist"]["staff_id"],
-                        "waived_on": case["as_of"]}]
+                        "waived_on": case["as_of"],
+                        "reviewed_by": case["roles"]["responsible_clinician"]["staff_id"],
+                        "reviewed_on": case["as_of"]}]
     target = tmp_path / "colons.json"
     target.write_bytes(pretty(case))
     result = check(target)

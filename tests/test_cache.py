@@ -219,7 +219,7 @@ def test_a_result_that_cannot_change_stays_cached_the_next_day(
     checked: list[str] = []
     real = inputs.result_for
     monkeypatch.setattr(inputs, "result_for",
-                        lambda name, *a: checked.append(name) or real(name, *a))
+                        lambda name, *a, **k: checked.append(name) or real(name, *a, **k))
     clock.fixed = as_of
     assert in_process(str(cases), "--cache", cache)[0] == 0
     clock.fixed = as_of + timedelta(days=1)
@@ -241,7 +241,7 @@ def test_a_new_rule_reading_the_clock_makes_every_entry_last_one_day(
     checked: list[str] = []
     real = inputs.result_for
     monkeypatch.setattr(inputs, "result_for",
-                        lambda name, *a: checked.append(name) or real(name, *a))
+                        lambda name, *a, **k: checked.append(name) or real(name, *a, **k))
     for day in (as_of, as_of, as_of + timedelta(days=1)):
         clock.fixed = day
         assert in_process(str(cases), "--cache", str(tmp_path / "cache"))[0] == 0
@@ -271,7 +271,7 @@ def _genuine(tmp_path: Path) -> tuple[ResultCache, str, list]:
     cache = ResultCache(tmp_path / "cache", max_bytes=MAX_BYTES)
     key = digest(data)
     result = inputs.check_bytes("x.json", data, inputs.Settings())
-    assert result.findings
+    assert {f.severity.value for f in result.findings} >= {"error", "advice"}
     cache.put(key, result)
     entry = json.loads(cache.new[key].partition(":")[2])
     return cache, key, entry
@@ -283,15 +283,27 @@ def _forge(cache: ResultCache, key: str, entry: list) -> None:
     cache.entries[key] = f"{cache._seal(key, text)}:{text}"
 
 
+def _error(entry: list) -> list:
+    """The entry's first error row: ``[rule_id, severity, message, path, line, waived,
+    deviation]`` (a 1.0.0 case's DATA-009 advice comes before it)."""
+    return next(row for row in entry[3] if row[1] == "error")
+
+
+def _advice(entry: list) -> list:
+    return next(row for row in entry[3] if row[1] == "advice")
+
+
 FORGERIES = {
-    "unknown rule": lambda e: e[3][0].__setitem__(0, "EVIL-001"),
-    "foreign message": lambda e: e[3][0].__setitem__(2, "\x1b[32mall clear\x1b[0m"),
-    "another rule's message": lambda e: e[3][0].__setitem__(2, REGISTRY["DATA-001"].message),
-    "weaker severity": lambda e: e[3][0].__setitem__(1, "advice"),
-    "waived error": lambda e: e[3][0].__setitem__(5, True),
-    "text in the path": lambda e: e[3][0].__setitem__(3, ["javascript:alert(1)"]),
-    "a link of its own": lambda e: e[3][0].insert(4, "javascript:alert(1)"),
-    "line zero": lambda e: e[3][0].__setitem__(4, 0),
+    "unknown rule": lambda e: _error(e).__setitem__(0, "EVIL-001"),
+    "foreign message": lambda e: _error(e).__setitem__(2, "\x1b[32mall clear\x1b[0m"),
+    "another rule's message": lambda e: _error(e).__setitem__(2, REGISTRY["DATA-001"].message),
+    "weaker severity": lambda e: _error(e).__setitem__(1, "advice"),
+    "waived error": lambda e: _error(e).__setitem__(5, True),
+    "deviation for advice": lambda e: _advice(e).__setitem__(6, True),
+    "deviation that is not a flag": lambda e: _error(e).__setitem__(6, "yes"),
+    "text in the path": lambda e: _error(e).__setitem__(3, ["javascript:alert(1)"]),
+    "a link of its own": lambda e: _error(e).insert(4, "javascript:alert(1)"),
+    "line zero": lambda e: _error(e).__setitem__(4, 0),
     "unknown stage": lambda e: e.__setitem__(1, "<b>done</b>"),
     "made tomorrow": lambda e: e.__setitem__(0, "9999-12-31"),
     "a release the tool does not judge": lambda e: e.__setitem__(2, "9.9.9"),
@@ -324,7 +336,7 @@ def test_an_unknown_rule_in_the_cache_cannot_break_sarif(caseload: Path, tmp_pat
     forger = ResultCache(cache, max_bytes=MAX_BYTES)
     assert forger.name == cache_file(cache).name  # the same fingerprint as the command's
     text = json.dumps([forger.day, "treatment", "1.0.0",
-                       [["EVIL-001", "error", "x", [], None, False]]])
+                       [["EVIL-001", "error", "x", [], None, False, False]]])
     key = f"{digest(target.read_bytes())}:"  # as inputs.check_path keys a file named plainly
     forger.new[key] = f"{forger._seal(key, text)}:{text}"
     assert forger.save() is None

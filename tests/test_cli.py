@@ -99,9 +99,9 @@ def line_of(text: str, needle: str) -> int:
 
 @pytest.fixture
 def cases(tmp_path: Path) -> dict[str, Path]:
-    """clean (no findings), error (DATA-001), warning (REF-002 only), advice (ASMT-004, and
-    DATA-009 since it declares release 1.0.0: advice only), broken (unreadable), each in
-    ``tmp_path``. All but error and advice declare the newest release, 1.1.0."""
+    """clean (no findings), error (DATA-001), warning (REF-002 only), advice (ASMT-004 only),
+    broken (unreadable), each in ``tmp_path``. All but error declare the newest release, 1.1.0
+    (so none has DATA-009)."""
     error = new_case()
     error["protocol_version"] = "0.9.0"
     warning = new_case()
@@ -788,10 +788,15 @@ def test_case_builders_are_what_they_claim(cases: dict[str, Path]) -> None:
     """The fixture's cases carry exactly the findings the tests above rely on."""
     from protocol_checks.inputs import Settings, check_path
 
-    found = {name: sorted(f.rule_id for f in check_path(str(path), Settings()).findings)
-             for name, path in cases.items() if name != "broken"}
+    results = {name: check_path(str(path), Settings())
+               for name, path in cases.items() if name != "broken"}
+    found = {name: sorted(f.rule_id for f in result.findings)
+             for name, result in results.items()}
     assert found == {"clean": [], "error": ["DATA-001"], "warning": ["REF-002"],
-                     "advice": ["ASMT-004", "DATA-009"]}
+                     "advice": ["ASMT-004"]}
+    declared = {name: json.loads(cases[name].read_text())["protocol_version"] for name in results}
+    assert declared == {"clean": "1.1.0", "error": "0.9.0", "warning": "1.1.0",
+                        "advice": "1.1.0"}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github"])

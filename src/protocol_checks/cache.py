@@ -35,10 +35,10 @@ from protocol_checks.cache_store import CacheError, CacheFolder
 from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult, Finding, Severity
 from protocol_checks.local import local_protocol
-from protocol_checks.protocol import checklist_dir
+from protocol_checks.protocol import Protocol, checklist_dir
 from protocol_checks.protocols import protocol_for
 from protocol_checks.release import releases_dir
-from protocol_checks.rules import REGISTRY
+from protocol_checks.rules import REGISTRY, Rule
 
 _PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STAGES = frozenset(s.value for s in Stage)
@@ -85,14 +85,20 @@ def _reads_clock(code: CodeType) -> bool:
 
 
 def _functions(module: ModuleType) -> Iterator[FunctionType]:
-    """The functions and methods defined in a module."""
-    for obj in vars(module).values():
+    """The functions and methods defined in a module.
+
+    Only looks: nothing in a class's namespace is asked for an attribute, since a pydantic model
+    not yet complete (a forward reference) rebuilds itself when its placeholders are touched,
+    changing the namespace being read."""
+    for obj in list(vars(module).values()):
         if getattr(obj, "__module__", None) != module.__name__:
             continue
-        members = vars(obj).values() if isinstance(obj, type) else (obj,)
+        members = list(vars(obj).values()) if isinstance(obj, type) else [obj]
         for member in members:
-            member = member.fget if isinstance(member, property) else member
-            member = getattr(member, "__func__", member)  # staticmethod, classmethod
+            if isinstance(member, property):
+                member = member.fget
+            elif isinstance(member, (staticmethod, classmethod)):
+                member = member.__func__
             if isfunction(member):
                 yield member
 
@@ -165,7 +171,7 @@ class ResultCache:
             if (severity != rule.severity.value or message not in messages
                     or not rule.applies_at(at) or not _fits(path, line, waived, deviation)
                     or (waived and rule.severity is Severity.error)
-                    or (deviation and rule.severity is not Severity.error)):
+                    or (deviation and not _past_event(rule, message))):
                 return None
             if day != self.day and rule.id == _SETTLING[0] and message == rule.variants.get(
                     _SETTLING[1]):
@@ -207,7 +213,18 @@ class ResultCache:
         return None
 
 
-def _local(release: str, profile: str):
+def _past_event(rule: Rule, message: str) -> bool:
+    """Whether ``message`` is one of the error rule's past-event messages (which alone a
+    recorded deviation can settle)."""
+    if rule.severity is not Severity.error:
+        return False
+    variant = None if message == rule.message else next(
+        (k for k, v in rule.variants.items() if v == message), None)
+    return variant in rule.past_events
+
+
+def _local(release: str, profile: str) -> Protocol | None:
+    """The release under the service profile the cache was opened with."""
     adapted = local_protocol(release, profile)
     return adapted.protocol if adapted is not None else None
 
