@@ -32,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 pdf: $(STAMP)
-	$(BIN)/python scripts/build_pdf.py docs/_build/handbook.pdf
+	$(BIN)/python scripts/build_pdf.py docs/_build/handbook.pdf $(if $(PROFILE),--profile $(PROFILE))
 
 site: $(STAMP)
 	$(BIN)/python scripts/build_site.py docs/_build/site

@@ -30,10 +30,11 @@ def find_chromium() -> str | None:
     return None
 
 
-def build_singlehtml(out: Path, strict: bool = True) -> Path:
+def build_singlehtml(out: Path, strict: bool = True, profile: str | None = None) -> Path:
+    edition = ["-D", f"protocol_profile={Path(profile).resolve()}"] if profile else []
     subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", *(["-n", "-W"] if strict else []), "-b",
-         "singlehtml", "-c", str(ROOT), str(ROOT / "docs"), str(out)],
+         "singlehtml", "-c", str(ROOT), *edition, str(ROOT / "docs"), str(out)],
         check=True, cwd=ROOT,
     )
     return out / "index.html"
@@ -55,12 +56,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to build the single-page HTML")
     parser.add_argument("--draft", action="store_true",
                         help="build even if Sphinx warns (never for a published copy)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="print a service's own edition, built from its service profile")
     args = parser.parse_args(argv)
     chromium = find_chromium()
     if chromium is None:
         print("build_pdf: Chromium is needed (Debian: apt-get install chromium)", file=sys.stderr)
         return 2
-    page = build_singlehtml(Path(args.html), strict=not args.draft)
+    page = build_singlehtml(Path(args.html), strict=not args.draft, profile=args.profile)
     pdf = Path(args.output).resolve()
     pdf.parent.mkdir(parents=True, exist_ok=True)
     print_pdf(chromium, page, pdf)

@@ -358,6 +358,8 @@ PROMISES: dict[str, list[tuple[str, str, str | None]]] = {
               ("patient was told who now holds it", "ROLE-014", None)],
     "DT-13": [("service itself did not cancel", "CON-010", "sessions"),
               ("sessions in a row", "CON-010", "sessions")],
+    "DT-15": [("reported to the offender manager", "CON-011", "sessions"),
+              ("missed sessions", "CON-011", "sessions")],
     "DT-14": [("each interim report", "CON-009", "interim_reports"),
               ("motivation", "CON-009", "interim_reports"),
               ("psychological mindedness", "CON-009", "interim_reports")],

@@ -228,7 +228,8 @@ def test_a_withdrawn_rule_in_a_profile_is_a_conflict(tmp_path: Path) -> None:
                     "    author: Clinical lead\n")
     done = run_cli("profile", "check", str(path), cwd=tmp_path)
     assert done.returncode == 1
-    assert "release 1.1.0: rule ROLE-006 is not in this release" in done.stdout
+    assert "release 1.1.0: rule ROLE-006 is not in release 1.1.0 (withdrawn; replaced by " \
+        "ROLE-012, ROLE-013" in done.stdout
 
 
 def test_the_caseload_report_names_the_profile_and_its_items(tmp_path: Path) -> None:

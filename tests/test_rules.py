@@ -442,9 +442,11 @@ def test_missed_session_before_a_break(days_before: int, warns: bool) -> None:
 
 
 def _miss(session: dict[str, Any]) -> None:
-    """Mark ``session`` missed, with a follow-up the same day (so only regularity is judged)."""
+    """Mark ``session`` missed, with a follow-up the same day that also told the offender
+    manager (so only regularity is judged)."""
     session["attendance"] = "missed"
-    session["follow_up"] = {"contacted_on": session["on"]}
+    session["follow_up"] = {"contacted_on": session["on"],
+                            "offender_manager_informed_on": session["on"]}
 
 
 def test_missed_session_after_the_break_starts_is_not_a_danger_time_miss() -> None:

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from protocol_checks.findings import Severity
 from protocol_checks.profile import LocalItem, Profile, ProfileError
 from protocol_checks.protocol import Checklist, Item, Protocol
-from protocol_checks.release import Settings
+from protocol_checks.release import Settings, release
+from protocol_checks.rules import REGISTRY
 
 
 @dataclass(frozen=True)
@@ -68,24 +69,38 @@ def _settings(profile: Profile, base: Settings) -> tuple[Settings, list[Adaptati
     return settings, changes, conflicts
 
 
-def _severities(profile: Profile, base: Protocol) -> tuple[dict[str, Severity],
-                                                            list[Adaptation], list[str]]:
+def _severities(profile: Profile, base: Protocol, strict: bool) -> tuple[
+        dict[str, Severity], list[Adaptation], list[str]]:
+    """Tightened severities. Loosening is refused for the release the profile is checked
+    against (``strict``); for another release it is a conflict, as is a rule it lacks."""
     chosen, changes, conflicts = {}, [], []
+    version = base.release.version
     for rule_id, local in profile.severities.items():
         rule = base.rules.get(rule_id)
         if rule is None:
-            conflicts.append(f"rule {rule_id} is not in this release (withdrawn or unknown), so "
-                             "its local severity is not applied")
+            code = REGISTRY.get(rule_id)
+            if code is None:
+                raise ProfileError(f"severities.{rule_id}: no rule {rule_id}; "
+                                   "'protocol-checks rules' lists them")
+            instead = [r for r in code.replaced_by if r in base.rules]
+            conflicts.append(f"rule {rule_id} is not in release {version} (withdrawn"
+                             + (f"; replaced by {', '.join(instead)}: decide whether they need "
+                                "the same local severity" if instead else "")
+                             + "), so its local severity is not applied")
             continue
         if local.severity.rank < rule.severity.rank:
-            raise ProfileError(f"severities.{rule_id}: a local profile may only tighten a rule; "
-                               f"{rule_id} is {rule.severity.value} in release "
-                               f"{base.release.version} and cannot become {local.severity.value}"
-                               + (" (an error can never be loosened)"
-                                  if rule.severity is Severity.error else ""))
+            loosening = (f"a local profile may only tighten a rule; {rule_id} is "
+                         f"{rule.severity.value} in release {version} and cannot become "
+                         f"{local.severity.value}" + (" (an error can never be loosened)"
+                                                      if rule.severity is Severity.error else ""))
+            if strict:
+                raise ProfileError(f"severities.{rule_id}: {loosening}")
+            conflicts.append(f"{loosening}; not applied to this release")
+            continue
         if local.severity is rule.severity:
-            raise ProfileError(f"severities.{rule_id}: {rule_id} is already "
-                               f"{rule.severity.value}; there is nothing to tighten")
+            conflicts.append(f"rule {rule_id} is already {rule.severity.value} in release "
+                             f"{version}: the local severity changes nothing there")
+            continue
         chosen[rule_id] = local.severity
         changes.append(Adaptation("severity", rule_id, rule.severity.value, local.severity.value,
                                   local.rationale, local.author))
@@ -115,16 +130,16 @@ def _checklists(profile: Profile, base: Protocol) -> tuple[list[Checklist], list
 
 def _term_pattern(term: str) -> re.Pattern[str]:
     words = term.replace("_", " ")
-    return re.compile(rf"\b({words[0]}|{words[0].upper()}){re.escape(words[1:])}\b")
+    return re.compile(rf"\b({words[0]}|{words[0].upper()}){re.escape(words[1:])}(s?)\b")
 
 
 def local_terms(text: str, profile: Profile) -> str:
     """``text`` with each base term the profile renames in its local form (first letter's case
-    kept), so checklists and the handbook speak the service's language."""
+    and a plural kept), so checklists and the handbook speak the service's language."""
     for term, local in profile.terms.items():
         text = _term_pattern(term).sub(
-            lambda m, name=local.name: name[0].upper() + name[1:] if m.group(1).isupper()
-            else name, text)
+            lambda m, name=local.name: (name[0].upper() + name[1:] if m.group(1).isupper()
+                                        else name) + m.group(2), text)
     return text
 
 
@@ -148,20 +163,32 @@ def _others(profile: Profile) -> list[Adaptation]:
     return out
 
 
-def adapt(base: Protocol, profile: Profile) -> Adapted:
-    """The local protocol of ``base``'s release under ``profile``, its changes and conflicts."""
+_READ_ITEMS = ("ATT-001", "DATA-007")
+"""The rules whose findings depend on which items exist (the local items among them)."""
+
+
+def adapt(base: Protocol, profile: Profile, strict: bool = True) -> Adapted:
+    """The local protocol of ``base``'s release under ``profile``, its changes and conflicts;
+    ``strict`` for the release the profile is checked against (the newest), where loosening a
+    rule is refused rather than reported."""
+    if release(profile.base_release) is None:
+        raise ProfileError(f"base_release: {profile.base_release} is not a release this tool "
+                           "judges; 'protocol-checks --version' lists them")
     settings, setting_changes, conflicts = _settings(profile, base.release.settings)
-    severities, severity_changes, rule_conflicts = _severities(profile, base)
+    severities, severity_changes, rule_conflicts = _severities(profile, base, strict)
     checklists, item_changes = _checklists(profile, base)
     changed = {c.subject for c in setting_changes}
     rules = [replace(r, severity=severities.get(r.id, r.severity)) for r in base.rule_templates]
     local = {r.id: (*sorted(changed & set(r.uses)),
                     *((f"severity of {r.id}",) if r.id in severities else ()))
              for r in rules}
-    release = base.release.model_copy(update={"settings": settings})
-    protocol = Protocol(checklists, rules, release, {k: v for k, v in local.items() if v})
-    if base.release.version != profile.base_release:
+    for rule_id in _READ_ITEMS if item_changes else ():  # confirmations the local items ask for
+        local[rule_id] = (*local.get(rule_id, ()), "local items")
+    local_release = base.release.model_copy(update={"settings": settings})
+    protocol = Protocol(checklists, rules, local_release, {k: v for k, v in local.items() if v})
+    if base.release.key > release(profile.base_release).key:  # type: ignore[union-attr]
         conflicts.insert(0, f"the profile was written for release {profile.base_release}; it is "
-                         f"applied to release {base.release.version}: review it")
+                         f"applied to the newer release {base.release.version}: review it "
+                         "and set base_release when it is reviewed")
     return Adapted(protocol, (*setting_changes, *severity_changes, *item_changes,
                               *_others(profile)), (*conflicts, *rule_conflicts))

@@ -21,6 +21,17 @@ from protocol_checks.case_fields import (
 )
 
 
+class CourtOrder(Strict):
+    """The court order behind a referral (P2; context: Sentencing Act 2020, Schedules 9-10)."""
+
+    made_on: ClinicalDate = Field(description="Date the court made the order.")
+    length_months: int = Field(ge=1, le=120, description="How long the order runs, in months.")
+    requirement: OrderRequirement = Field(
+        description="The requirement the treatment serves: a mental health treatment "
+        "requirement, or another."
+    )
+
+
 class Referral(Strict):
     """How the patient came to the service (P2)."""
 
@@ -38,17 +49,6 @@ class Referral(Strict):
         default=None,
         description="For a referral under an order: when it was made, for how long, and its "
         "requirement (release 1.1.0).",
-    )
-
-
-class CourtOrder(Strict):
-    """The court order behind a referral (P2; context: Sentencing Act 2020, Schedules 9-10)."""
-
-    made_on: ClinicalDate = Field(description="Date the court made the order.")
-    length_months: int = Field(ge=1, le=120, description="How long the order runs, in months.")
-    requirement: OrderRequirement = Field(
-        description="The requirement the treatment serves: a mental health treatment "
-        "requirement, or another."
     )
 
 

@@ -139,6 +139,7 @@ class ContactFrequency(StrEnum):
     """How often long-term contact is planned: it runs for years, so its rhythm is often
     slower than treatment's (release 1.1.0 added quarterly, six-monthly and yearly)."""
 
+    more_than_weekly = "more_than_weekly"
     weekly = "weekly"
     fortnightly = "fortnightly"
     monthly = "monthly"

@@ -142,11 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     ru = sub.add_parser("rules", help="list the rules", description="List every rule.")
     ru.add_argument("--format", choices=["text", "json"], default="text")
+    _add_profile_options(ru, exclude=False)
 
     e = sub.add_parser("explain", help="explain one rule",
                        description="Say what a rule checks, why, its severity, stage and link.")
     e.add_argument("rule_id", metavar="RULE-ID")
     e.add_argument("--handbook-url", metavar="URL")
+    _add_profile_options(e, exclude=False)
 
     c = sub.add_parser("checklist", help="print a checklist, optionally marked for a case",
                        description="Print a checklist. Given a case file, mark each item met, "

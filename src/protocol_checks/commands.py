@@ -30,9 +30,10 @@ def dispatch(args: argparse.Namespace, streams: Streams) -> int:
         "changes": release_commands.changes, "ledger": release_commands.ledger,
         "governance": release_commands.governance, "profile": profile_command,
     }[args.command]
-    if args.command in ("validate", "report", "checklist"):
-        paths = (args.paths if args.command != "checklist"
-                 else [args.case if args.case not in (None, "-") else os.getcwd()])
+    if args.command in ("validate", "report", "checklist", "rules", "explain"):
+        paths = (args.paths if args.command in ("validate", "report")
+                 else [args.case] if getattr(args, "case", None) not in (None, "-")
+                 else [os.getcwd()])
         try:
             args.profile_path, profile = prepare(args, paths, streams)
         except NoProfile as exc:
@@ -52,7 +53,8 @@ def _settings(args: argparse.Namespace):
                     max_bytes=getattr(args, "max_bytes", None) or MAX_BYTES,
                     release=getattr(args, "protocol_version", None),
                     profile=getattr(args, "profile_path", None),
-                    exclude=tuple(getattr(args, "exclude", ())))
+                    exclude=tuple(getattr(args, "exclude", ())),
+                    nested_profiles=getattr(args, "profile_named", True))
 
 
 def _known_release(version: str | None, streams: Streams) -> bool:
@@ -130,10 +132,19 @@ def schema(args: argparse.Namespace, streams: Streams) -> int:
     return EXIT_OK
 
 
-def rules(args: argparse.Namespace, streams: Streams) -> int:
+def _protocol(args: argparse.Namespace):
+    """The newest release, under the run's service profile when there is one."""
+    from protocol_checks.local import local_protocol
     from protocol_checks.protocol import load_protocol
 
-    protocol = load_protocol()
+    base = load_protocol()
+    profile = getattr(args, "profile_path", None)
+    adapted = local_protocol(base.release.version, profile) if profile else None
+    return adapted.protocol if adapted is not None else base
+
+
+def rules(args: argparse.Namespace, streams: Streams) -> int:
+    protocol = _protocol(args)
     if args.format == "json":
         write_json([
             {"id": r.id, "title": r.title, "severity": r.severity.value, "stage": r.stage.value,
@@ -151,18 +162,19 @@ def rules(args: argparse.Namespace, streams: Streams) -> int:
 
 def explain(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks.links import handbook_base, rule_url
-    from protocol_checks.protocol import load_protocol
     from protocol_checks.protocols import releases_of
     from protocol_checks.rules import REGISTRY
 
-    protocol = load_protocol()
+    protocol = _protocol(args)
     rule = protocol.rules.get(args.rule_id.upper()) or REGISTRY.get(args.rule_id.upper())
     if rule is None:
         streams.say(f"protocol-checks: no rule {args.rule_id!r}; 'protocol-checks rules' lists them")
         return EXIT_BAD_INPUT
     lines = [
         f"{rule.id}: {rule.title}",
-        f"  severity:  {rule.severity.value}",
+        f"  severity:  {rule.severity.value}"
+        + (" (local: " + ", ".join(protocol.local[rule.id]) + ")"
+           if protocol.local.get(rule.id) else ""),
         f"  applies:   from the {rule.stage.value} stage",
         f"  releases:  {', '.join(releases_of(rule.id))}"
         + (f" (withdrawn in {rule.withdrawn_in}"

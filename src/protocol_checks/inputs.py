@@ -20,6 +20,7 @@ from protocol_checks.findings import FileResult, InputProblem
 from protocol_checks.identifiers import name_problem
 from protocol_checks.judge import result_for
 from protocol_checks.loader import MAX_BYTES, parse, read_bytes
+from protocol_checks.profile import PROFILE_NAME
 
 if TYPE_CHECKING:  # the cache module imports this one's neighbours; only its type is needed
     from protocol_checks.cache import ResultCache
@@ -41,6 +42,9 @@ class Settings:
     """The service profile file the cases are judged under (its absolute path), if any."""
     exclude: tuple[str, ...] = ()
     """Glob patterns of paths under a folder argument that the walk skips (a profile's)."""
+    nested_profiles: bool = True
+    """False when the run's profile was found by discovery: a folder below with a profile of
+    its own is then reported and left unchecked, never judged by the wrong profile."""
 
     @property
     def cacheable(self) -> bool:
@@ -93,7 +97,8 @@ def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
                for p in patterns)
 
 
-def expand(paths: Iterable[str], exclude: tuple[str, ...] = ()) -> Iterator[str | FileResult]:
+def expand(paths: Iterable[str], exclude: tuple[str, ...] = (),
+           nested_profiles: bool = True) -> Iterator[str | FileResult]:
     """Files to check, in a stable order: folders are walked for ``*.json``; symlinked folders
     are not followed (no loops). A folder with no JSON yields a problem, not silence; so does
     every folder that cannot be read, by name, since its cases would otherwise pass unchecked.
@@ -117,6 +122,13 @@ def expand(paths: Iterable[str], exclude: tuple[str, ...] = ()) -> Iterator[str 
             if step is None:
                 break
             root, dirs, files = step
+            if not nested_profiles and root != path and PROFILE_NAME in files:
+                dirs[:] = []
+                failed = True
+                yield FileResult(os.path.join(root, PROFILE_NAME), problems=[InputProblem(
+                    "this folder has a service profile of its own, so its cases were not "
+                    "checked under the profile of this run; check it in a run of its own")])
+                continue
             where = os.path.relpath(root, path).replace(os.sep, "/")
             where = "" if where == "." else where + "/"
             dirs[:] = sorted(d for d in dirs if not _excluded(where + d, exclude))

@@ -15,6 +15,7 @@ import yaml
 
 from protocol_checks.adapt import Adapted, adapt
 from protocol_checks.profile import ProfileError, load_profile, stamp
+from protocol_checks.protocol import load_protocol
 from protocol_checks.protocols import protocol_for
 from protocol_checks.release import YAML_LOADER
 
@@ -52,7 +53,7 @@ def _local(version: str, path: str, _stamp: tuple[int, int]) -> Adapted | None:
         return None
     profile = load_profile(path)
     try:
-        return adapt(base, profile)
+        return adapt(base, profile, strict=version == load_protocol().release.version)
     except ProfileError as exc:
         text = str(exc)
         found = _LOCATION.match(text)

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -67,7 +67,8 @@ class _Change(_Strict):
 
 
 class LocalSetting(_Change):
-    value: int | list[str]
+    value: Any = Field(description="The local value; checked against the setting's own type "
+                       "and bounds when the profile is applied.")
 
 
 class LocalTerm(_Change):
@@ -101,7 +102,7 @@ class LocalItem(_Change):
     id: str = Field(pattern=r"^L[A-Z]-[0-9]{1,2}$", description="A local item ID such as LD-1: "
                     "'L' for local, then a letter, so it can never clash with a base item.")
     checklist: str = Field(description="The base checklist it joins, e.g. during-treatment.")
-    text: Text
+    text: Annotated[str, Field(min_length=10, max_length=300)]
     policy: Text = Field(description="The local policy the item comes from.")
     guidance: Text | None = None
 
@@ -147,6 +148,26 @@ class Profile(_Strict):
     local_items: list[LocalItem] = Field(default_factory=list, max_length=50)
     defaults: CommandDefaults = Field(default_factory=CommandDefaults)
 
+    @field_validator("terms", "settings", "severities", "defaults", mode="before")
+    @classmethod
+    def _no_mapping(cls, value: object) -> object:
+        """A key left with nothing under it (all its entries commented out) means none."""
+        return {} if value is None else value
+
+    @field_validator("agencies", "escalation", "local_items", mode="before")
+    @classmethod
+    def _no_list(cls, value: object) -> object:
+        return [] if value is None else value
+
+    @field_validator("local_items")
+    @classmethod
+    def _unique(cls, items: list[LocalItem]) -> list[LocalItem]:
+        seen = [i.id for i in items]
+        twice = sorted({i for i in seen if seen.count(i) > 1})
+        if twice:
+            raise ValueError(f"local item IDs must be unique; given twice: {', '.join(twice)}")
+        return items
+
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     """The line of the YAML node at ``loc`` (or of its nearest ancestor), 1-based."""
@@ -169,6 +190,23 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
 
 
+def _duplicate_key(node: yaml.Node | None) -> tuple[str, int] | None:
+    """The first key given twice in one mapping (YAML keeps the last silently), with its line."""
+    if isinstance(node, yaml.MappingNode):
+        keys: set[str] = set()
+        for key, value in node.value:
+            if key.value in keys:
+                return key.value, key.start_mark.line + 1
+            keys.add(key.value)
+            if (found := _duplicate_key(value)) is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for value in node.value:
+            if (found := _duplicate_key(value)) is not None:
+                return found
+    return None
+
+
 def parse_profile(text: str, name: str) -> Profile:
     """The profile in ``text``; :class:`ProfileError` lists every problem, located."""
     try:
@@ -181,6 +219,9 @@ def parse_profile(text: str, name: str) -> Profile:
                            ) from None
     if not isinstance(data, dict):
         raise ProfileError(f"{name}: a profile is a mapping of keys such as base_release, service")
+    if (twice := _duplicate_key(root)) is not None:
+        raise ProfileError(f"{name}:{twice[1]}: the key {twice[0]!r} is given twice in the same "
+                           "mapping; YAML would silently keep only the last")
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:

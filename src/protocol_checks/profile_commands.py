@@ -17,7 +17,14 @@ from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from protocol_checks.local import local_protocol
 from protocol_checks.names import display_name
 from protocol_checks.output import write_json
-from protocol_checks.profile import PROFILE_ENV, Profile, ProfileError, discover, load_profile
+from protocol_checks.profile import (
+    PROFILE_ENV,
+    PROFILE_NAME,
+    Profile,
+    ProfileError,
+    discover,
+    load_profile,
+)
 from protocol_checks.profile_template import starting_profile
 from protocol_checks.protocol import load_protocol
 from protocol_checks.release import Settings, all_releases
@@ -34,6 +41,9 @@ def find(args: argparse.Namespace, paths: list[str]) -> str | None:
         return None
     named = getattr(args, "profile", None) or os.environ.get(PROFILE_ENV) or None
     if named is not None:
+        if os.path.isdir(named):
+            raise NoProfile(f"profile {display_name(named)} is a folder; name the profile file "
+                            f"(for example {os.path.join(named, PROFILE_NAME)})")
         if not os.path.isfile(named):
             raise NoProfile(f"profile {display_name(named)} not found")
         return os.path.abspath(named)
@@ -52,6 +62,10 @@ def prepare(args: argparse.Namespace, paths: list[str],
     before a case is judged, and every conflict is said, not passed over), with its command
     defaults filled into ``args`` where no flag was given."""
     path = find(args, paths)
+    # A profile named on the command line or in the environment governs every input; one
+    # found by discovery does not reach a folder below that has its own.
+    args.profile_named = bool(getattr(args, "profile", None) or os.environ.get(PROFILE_ENV)
+                              or getattr(args, "no_profile", False))
     if path is None:
         return None, None
     try:
@@ -60,6 +74,8 @@ def prepare(args: argparse.Namespace, paths: list[str],
     except ProfileError as exc:
         raise NoProfile(str(exc)) from None
     assert adapted is not None
+    streams.say(f"protocol-checks: judging by the service profile {display_name(path)} "
+                f"({profile.service.name}; {len(adapted.changes)} local changes)")
     for conflict in adapted.conflicts:
         streams.say(f"protocol-checks: warning: service profile: {conflict} (see "
                     "'protocol-checks profile check')")

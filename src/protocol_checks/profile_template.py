@@ -12,13 +12,6 @@ from protocol_checks.protocol import load_protocol
 from protocol_checks.release import Settings
 
 
-def _bounds(name: str) -> str:
-    info = Settings.model_fields[name]
-    low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
-    high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
-    return f"{low} to {high}" if low is not None and high is not None else "a list"
-
-
 def _yaml_value(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
@@ -44,32 +37,32 @@ def starting_profile() -> str:
         "    # next_review: 2028-01-31",
         "",
         "# Local names for roles and terms (the base name is shown):",
-        "terms: {}",
+        "terms:",
     ]
     lines += [f"#  {t}: {{name: ..., rationale: ..., author: ...}}  # base: "
               f"{t.replace('_', ' ')}" for t in TERM_NAMES]
     lines += ["", "# Service settings, within the bounds the protocol states (base value shown):",
-              "settings: {}"]
+              "settings:"]
     lines += [f"#  {name}: {{value: {_yaml_value(getattr(settings, name))}, rationale: ..., "
-              f"author: ...}}  # base {settings.value_text(name)}; allowed {_bounds(name)}"
+              f"author: ...}}  # base {settings.value_text(name)}; allowed {Settings.allowed(name)}"
               for name in Settings.model_fields if name in settings.model_fields_set]
     lines += ["", "# Severities may only be tightened (advice to warning, warning to error):",
-              "severities: {}",
+              "severities:",
               "#  ROLE-007: {severity: error, rationale: ..., author: ...}",
               "", "# The agencies the service shares risk information with (P4):",
-              "agencies: []",
+              "agencies:",
               "#  - {name: ..., kind: police, rationale: ..., author: ...}",
               "", "# Escalation contacts, as roles (never a person's name or number):",
-              "escalation: []",
+              "escalation:",
               "#  - {situation: risk disclosed out of hours, contact: on-call consultant "
               "psychiatrist, rationale: ..., author: ...}",
               "", "# Local items are attestations, each citing a local policy. Checklists: "
               + ", ".join(c.id for c in protocol.checklists),
-              "local_items: []",
+              "local_items:",
               "#  - {id: LD-1, checklist: during-treatment, text: ..., policy: ..., "
               "rationale: ..., author: ...}",
               "", "# The team's command defaults (a flag given on the command line wins):",
-              "defaults: {}",
+              "defaults:",
               "#  fail_on: warning",
               "#  exclude: [drafts/**]", ""]
     return "\n".join(lines)

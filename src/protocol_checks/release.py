@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from protocol_checks.case import Profession, Roles
 
@@ -42,6 +42,12 @@ class ReleaseStatus(StrEnum):
 
 RoleName = Literal[tuple(Roles.model_fields)]  # type: ignore[valid-type]
 """A role in the case, as the case-file model names them."""
+
+
+PRESCRIBING = (Profession.psychiatrist, Profession.nurse)
+"""Professions a service may permit to prescribe antilibidinal medication (context: BNF)."""
+REVIEWING = ("responsible_clinician", "risk_assessor", "case_manager")
+"""Roles whose holder a service may name to review waivers and deviations."""
 
 
 class Settings(BaseModel):
@@ -77,10 +83,38 @@ class Settings(BaseModel):
         "reading of P1 is a psychiatrist; who may prescribe is a local governance decision "
         "(context: BNF, non-medical prescribing).")
     reviewer_roles: tuple[RoleName, ...] | None = Field(
-        default=None, title="Who reviews waivers and deviations",
+        default=None, min_length=1, title="Who reviews waivers and deviations",
         description="Roles in the case whose holder may review a waiver or a recorded "
         "deviation written by someone else. Unset (release 1.0.0): waivers need no review "
         "and deviations cannot be recorded.")
+
+    @field_validator("prescriber_professions")
+    @classmethod
+    def _prescribers(cls, value: tuple[Profession, ...]) -> tuple[Profession, ...]:
+        if any(p not in PRESCRIBING for p in value):
+            raise ValueError("only " + " and ".join(p.value for p in PRESCRIBING) + " may be "
+                             "permitted to prescribe (context: BNF, non-medical prescribing)")
+        return value
+
+    @field_validator("reviewer_roles")
+    @classmethod
+    def _reviewers(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and any(r not in REVIEWING for r in value):
+            raise ValueError("the reviewer roles may be " + ", ".join(REVIEWING) + "; the "
+                             "therapist's own practice is most often what a waiver concerns")
+        return value
+
+    @classmethod
+    def allowed(cls, name: str) -> str:
+        """The range a service may choose a setting from, in words (from the model itself)."""
+        if name == "prescriber_professions":
+            return "one or more of " + ", ".join(p.value for p in PRESCRIBING)
+        if name == "reviewer_roles":
+            return "one or more of " + ", ".join(r.replace("_", " ") for r in REVIEWING)
+        info = cls.model_fields[name]
+        low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+        high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+        return f"{low} to {high}"
 
     def value_text(self, name: str) -> str:
         """A setting's value as a message or a table shows it."""

@@ -62,7 +62,7 @@ def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[Fil
     """Results for every input, streamed, in input order; more than one job uses worker
     processes, and ``AUTO`` decides from the CPUs and the number of files."""
     paths = list(paths)
-    items = expand(paths, settings.exclude)
+    items = expand(paths, settings.exclude, settings.nested_profiles)
     first = list(itertools.islice(items, PARALLEL_FROM)) if jobs == AUTO else []
     workers = worker_count(jobs, len(first))
     items = itertools.chain(first, items)

@@ -142,6 +142,8 @@ def order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pat
             "risk_disclosures", i, "safeguarding_decided_on")
     for i, w in enumerate(case.waivers):
         yield w.waived_on, w.reviewed_on, ("waivers", i, "reviewed_on")
+    for i, dev in enumerate(case.deviations):
+        yield dev.remedied_on, dev.reviewed_on, ("deviations", i, "reviewed_on")
 
 
 def staff_references(case: CaseFile) -> Iterator[tuple[Path, str]]:

@@ -12,7 +12,7 @@ import operator
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
-from protocol_checks.case import Attendance, CaseFile, SessionFrequency, Stage
+from protocol_checks.case import Attendance, CaseFile, LegalBasis, SessionFrequency, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
@@ -101,9 +101,9 @@ def _no_break_begun(case: CaseFile) -> Skip | None:
     stage=Stage.treatment,
     paragraphs=("P10",),
     message="{missed_in_a_row} or more sessions in a row were missed (the number is a "
-    "handbook setting).",
+    "service setting).",
     variants={"gap": "There is a gap between sessions of more than {gap_factor} times the "
-              "planned interval, not counting planned breaks (a handbook setting)."},
+              "planned interval, not counting planned breaks (a service setting)."},
     rationale="Regularity and reliability matter in any therapy and particularly for these "
     "patients, whose early lives were so often marked by inconsistency and deceit.",
 )
@@ -183,6 +183,13 @@ def _unfollowed(case: CaseFile, protocol: JudgedBy, in_window: bool) -> Iterator
             yield Breach(("sessions", i, "follow_up", "contacted_on"), "early")
 
 
+def _after_break(case: CaseFile, missed: date, contacted: date, protocol: JudgedBy) -> bool:
+    """Whether the follow-up came only once the break it preceded had begun."""
+    window = timedelta(days=protocol.release.settings.danger_window_days)
+    return any(b.starts_on - window <= missed < b.starts_on <= contacted
+               for b in case.planned_breaks)
+
+
 _EARLY = {"early": "A missed session's follow-up is dated before the session itself."}
 
 
@@ -217,14 +224,20 @@ def missed_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     stage=Stage.treatment,
     paragraphs=("P10",),
     message="A session was missed in the {danger_window_days} days before a planned break (the "
-    "danger window, a handbook setting) and has no recorded follow-up.",
-    variants=_EARLY,
+    "danger window, a service setting) and has no recorded follow-up.",
+    variants={**_EARLY, "after_break": "A session missed just before a planned break was "
+              "followed up only after the break had begun."},
     rationale="Breaks are danger times: the patient may strike first and stay away from the "
     "sessions before a break. A session missed then is followed up at once, before the break "
     "begins.",
 )
 def danger_window_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     yield from _unfollowed(case, protocol, in_window=True)
+    for i, session in enumerate(case.sessions):  # followed up, but only once the break began
+        follow_up = session.follow_up
+        if (session.attendance is _MISSED and follow_up is not None
+                and _after_break(case, session.on, follow_up.contacted_on, protocol)):
+            yield Breach(("sessions", i, "follow_up", "contacted_on"), "after_break")
 
 
 @rule(
@@ -238,7 +251,7 @@ def danger_window_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Br
     stage=Stage.treatment,
     paragraphs=("P10",),
     message="The service cancelled {missed_in_a_row} or more sessions in a row (the number is "
-    "a handbook setting).",
+    "a service setting).",
     rationale="Regularity and reliability are of particular significance for patients whose "
     "childhood was marked by inconsistency; the service's own cancellations break them as much "
     "as the patient's absences.",
@@ -247,3 +260,44 @@ def service_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     _days, kinds, order = _in_order(case)
     yield from _runs(order, kinds, _CANCELLED, _MISSED,
                      protocol.release.settings.missed_in_a_row)
+
+
+def _not_on_order(case: CaseFile) -> Skip | None:
+    referral = case.referral
+    if referral is None:
+        return Skip("no referral is recorded", absent="referral")
+    if referral.legal_basis is _NO_ORDER:
+        return Skip("the case is not under a court order")
+    return None
+
+
+_NO_ORDER = LegalBasis.none
+
+
+@rule(
+    "CON-011",
+    since="1.1.0",
+    uses=("missed_in_a_row",),
+    needs=("treatment_plan", "sessions"),
+    applies=_not_on_order,
+    title="Under a court order, a run of missed sessions reaches the offender manager",
+    severity=Severity.warning,
+    stage=Stage.treatment,
+    paragraphs=("P2", "P10"),
+    message="{missed_in_a_row} or more sessions in a row were missed by a patient under a court "
+    "order, and no follow-up records that the offender manager was told (a service setting).",
+    rationale="Most patients come on an order with a condition of treatment. Whether to warn "
+    "or prosecute is probation's decision (context: Sentencing Act 2020, Schedule 10); the "
+    "service's part is to tell the offender manager promptly what it knows, as agreed with "
+    "probation at the start. The handbook's procedure records that it did.",
+)
+def offender_manager_told(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
+    days, kinds, order = _in_order(case)
+    for breach in _runs(order, kinds, _MISSED, _CANCELLED,
+                        protocol.release.settings.missed_in_a_row):
+        index = breach.path[1]
+        assert isinstance(index, int)
+        run = [i for i in order if kinds[i] is _MISSED and days[i] <= days[index]]
+        told = [case.sessions[i].follow_up for i in run[-protocol.release.settings.missed_in_a_row:]]
+        if not any(f is not None and f.offender_manager_informed_on is not None for f in told):
+            yield breach

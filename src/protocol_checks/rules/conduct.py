@@ -48,8 +48,7 @@ def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
     message="During treatment more than {report_interval_days} days passed without an interim "
     "progress report.",
     rationale="The case manager's interim reports on progress feed the risk assessment. The "
-    "source gives no interval; this handbook sets one quarter (91 days in release 1.0.0), a "
-    "setting of each release.",
+    "source gives no interval; the longest gap is a service setting of each release.",
 )
 def reports_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     plan = case.treatment_plan

@@ -81,15 +81,15 @@ def _not_ended(case: CaseFile) -> Skip | None:
     applies=_not_ended,
     title="Risk is reviewed when formal treatment ends, and before a case closes",
     severity=Severity.error,
-    stage=Stage.treatment,
+    stage=Stage.assessment,
     paragraphs=("P13",),
     message="Formal treatment has ended but no risk review is recorded.",
-    variants={"closure": "The case was closed after treatment began but no risk review is "
+    variants={"closure": "The case was closed after assessment began but no risk review is "
               "recorded."},
     rationale="Professional opinion reported by the source holds that the underlying "
     "fantasies do not go away when formal treatment ends. The handbook's procedure is a "
-    "recorded risk review at that point, and no case closed after treatment began without "
-    "one.",
+    "recorded risk review at that point, and no case closed without one once the service has "
+    "begun to assess the person (a referral not accepted needs none).",
 )
 def risk_reviewed_at_end(case: CaseFile) -> Iterator[Breach]:
     end, closure = case.end_of_treatment, case.closure

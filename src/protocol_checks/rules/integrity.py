@@ -155,7 +155,9 @@ def waivers_valid(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     paragraphs=(),
     message="An attestation names a checklist item that is checked by a rule, not by "
     "attestation.",
-    variants={"unknown": "An attestation names a checklist item that does not exist."},
+    variants={"unknown": "An attestation names a checklist item that does not exist.",
+              "local": "An attestation names a local item (an ID starting with L) that no "
+              "service profile in use defines; check it under its service's profile."},
     rationale="Only items that no program can verify are confirmed by a person; the others "
     "are checked from the record itself.",
 )
@@ -164,7 +166,8 @@ def attestations_valid(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     for i, att in enumerate(case.attestations):
         item = items.get(att.item)
         if item is None:
-            yield Breach(("attestations", i, "item"), "unknown")
+            yield Breach(("attestations", i, "item"), "local" if att.item.startswith("L")
+                         else "unknown")
         elif not item.is_attestation:
             yield Breach(("attestations", i, "item"))
 

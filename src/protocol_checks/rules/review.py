@@ -13,7 +13,7 @@ from protocol_checks.acceptance import REVIEW_PROBLEMS, covered, review_problem
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity, json_path
-from protocol_checks.rules.registry import Breach, JudgedBy, rule
+from protocol_checks.rules.registry import REGISTRY, Breach, JudgedBy, rule
 
 _REVIEW_VARIANTS = {key: f"A {{record}}'s review does not count: {text}."
                     for key, text in REVIEW_PROBLEMS.items()}
@@ -79,6 +79,8 @@ def waivers_reviewed(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     message="A deviation names a rule whose findings are not past events; only those can be "
     "recorded as deviations (a warning is waived instead).",
     variants={"unknown": "A deviation names a rule that does not exist.",
+              "not_in_release": "A deviation names a rule that is not part of this protocol "
+              "release (withdrawn, or added later).",
               "nothing": "A deviation matches no past-event finding of its rule (at its path, if "
               "it gives one), so it settles nothing; correct the rule or the path.",
               **_variants("deviation")},
@@ -91,7 +93,8 @@ def deviations_valid(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     for i, d in enumerate(case.deviations):
         target = protocol.rules.get(d.rule)
         if target is None:
-            yield Breach(("deviations", i, "rule"), "unknown")
+            yield Breach(("deviations", i, "rule"),
+                         "not_in_release" if d.rule in REGISTRY else "unknown")
         elif not target.past_events:
             yield Breach(("deviations", i, "rule"))
         elif not _matches(d.path, target, case, protocol):

@@ -159,7 +159,9 @@ def assessor_is_trained_psychiatrist(case: CaseFile) -> Iterator[Breach]:
     },
     past_events=("late", "early"),
     rationale="Once the roles are settled they are to be explained to the patient as clearly "
-    "as possible, so the patient knows who treats, who assesses risk and who co-ordinates.",
+    "as possible, so the patient knows who treats, who assesses risk and who co-ordinates. "
+    "That this happens before assessment begins is the protocol's reading of 'once "
+    "established', not the source's words.",
 )
 def roles_explained(case: CaseFile) -> Iterator[Breach]:
     explained = case.roles_explained
@@ -222,11 +224,11 @@ def roles_not_one_person(case: CaseFile) -> Iterator[Breach]:
     severity=Severity.warning,
     stage=Stage.assessment,
     paragraphs=("P3",),
-    message="The responsible clinician is not a psychiatrist; in the source this role is "
-    "usually held by one.",
-    rationale="The source describes the clinician in overall charge of psychiatric care, the "
-    "one who could arrange admission, as a psychiatrist in UK services. It does not make this "
-    "a condition, so it is a warning.",
+    message="The responsible clinician is not a psychiatrist; the source speaks of this role "
+    "as held by one.",
+    rationale="The source speaks of the clinician in overall charge of psychiatric care, the "
+    "one who could arrange admission, as a psychiatrist; it assumes this rather than making "
+    "it a condition, so the protocol makes another profession a warning.",
 )
 def clinician_is_psychiatrist(case: CaseFile) -> Iterator[Breach]:
     rc = case.roles.responsible_clinician

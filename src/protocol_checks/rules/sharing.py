@@ -48,7 +48,8 @@ def sharing_recorded(case: CaseFile) -> Iterator[Breach]:
     past_events=("late",),
     rationale="The limits of confidentiality belong with the roles the patient is to have "
     "explained; a patient who learns of them only later could not take them into account when "
-    "deciding what to say.",
+    "deciding what to say. Explaining them before assessment is the protocol's reading of the "
+    "source, which asks only that the roles be explained once established.",
 )
 def sharing_explained(case: CaseFile) -> Iterator[Breach]:
     sharing = case.information_sharing

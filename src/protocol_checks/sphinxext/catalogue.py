@@ -12,6 +12,7 @@ from sphinx.application import Sphinx
 from protocol_checks.protocols import protocol_for, releases_of
 from protocol_checks.rules import Rule, all_rules
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
+from protocol_checks.sphinxext.edition import severity_nodes
 from protocol_checks.sphinxext.examples import (
     example_findings,
     failing_example,
@@ -81,7 +82,7 @@ class RuleCatalogueDirective(ProtocolDirective):
         for message in rule.messages():
             messages += nodes.list_item("", nodes.paragraph(text=message))
         rows = [
-            (["Severity", [_severity(rule)]], []),
+            (["Severity", [_severity(rule), *severity_nodes(self.config, rule.id)[1:]]], []),
             (["In releases", _in_releases(rule)], []),
             (["Applies from", STAGE_LABEL[rule.stage.value]], []),
             (["Source", _sources(rule)], []),
@@ -154,7 +155,8 @@ class RuleSummaryDirective(ProtocolDirective):
             if rule is None:
                 warn(f"unknown rule {rule_id!r}", ProtocolWarning.summary, self.get_location())
                 continue
-            rows.append(([[xref("rule", rule.id)], rule.title, [_severity(rule)],
+            rows.append(([[xref("rule", rule.id)], rule.title,
+                          [_severity(rule), *severity_nodes(self.config, rule.id)[1:]],
                           STAGE_LABEL[rule.stage.value]], []))
         self.depend_on_rule_modules(self.arguments[0].split())
         result = table(["Rule", "Checks that", "Severity", "Applies from"], rows,

@@ -65,7 +65,8 @@ def document(config: Config) -> dict[str, str]:
             reference=control.reference, owner=control.owner, approved_by=control.approved_by,
             date_approved=(control.date_approved.isoformat() if control.date_approved
                            else "Not yet approved by the service"),
-            status=f"Local edition of release {current.version} (see Adaptations)",
+            status=(f"Local edition of release {current.version}, whose own status is: "
+                    f"{STATUS_WORDS[current.status.value]} (local changes: see Adaptations)"),
             author=control.author or data.get("author", ""),
             service=found[1].service.name)
         if control.next_review is not None:

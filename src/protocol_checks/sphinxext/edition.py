@@ -40,6 +40,57 @@ def setting_nodes(config: object, name: str) -> list[nodes.Node]:
             xref("ref", change.anchor, f"base {change.base}"), nodes.Text(")")]
 
 
+def severity_nodes(config: object, rule_id: str) -> list[nodes.Node]:
+    """A rule's severity in this edition; a severity the profile tightened is marked *local*
+    with the base severity and the rationale."""
+    protocol = edition_protocol(config)  # type: ignore[arg-type]
+    rule = protocol.rules.get(rule_id)
+    if rule is None:
+        return [nodes.Text("withdrawn")]
+    value = nodes.inline(text=rule.severity.value, classes=["severity-value"])
+    found = edition(config)  # type: ignore[arg-type]
+    change = next((c for c in found[0].changes if c.kind == "severity" and c.subject == rule_id),
+                  None) if found else None
+    if change is None:
+        return [value]
+    mark = nodes.abbreviation(text="local", explanation=(
+        f"Local severity; the base protocol has {change.base}. {change.rationale}"),
+        classes=["local-mark"])
+    return [value, nodes.Text(" ("), mark, nodes.Text("; "),
+            xref("ref", change.anchor, f"base {change.base}"), nodes.Text(")")]
+
+
+class SeverityRole(SphinxRole):
+    """``{severity}`ROLE-007```: the rule's severity in this edition."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        return severity_nodes(self.config, self.text.strip().upper()), []
+
+
+class StatusDirective(ProtocolDirective):
+    """``document-status``: what this edition is and who approved it (the base: no one)."""
+
+    def run(self) -> list[nodes.Node]:
+        found = edition(self.config)
+        version = self.protocol().release.version
+        if found is None:
+            text = (f"Release {version} is a draft for consultation: a template for local "
+                    "adoption, approved by no one. A service that adopts it writes a service "
+                    "profile, which fills in its own approving committee and date of approval "
+                    "and records its local settings, and uses its own edition as its protocol.")
+        else:
+            control = found[1].service.document_control
+            approved = (f"approved by {control.approved_by} on {control.date_approved}"
+                        if control.date_approved else
+                        f"to be approved by {control.approved_by}; not yet approved")
+            text = (f"This is the edition of {found[1].service.name}: release {version} of the "
+                    f"protocol (itself a draft for consultation, approved by no one) with the "
+                    f"service's local changes, listed in the Adaptations annex; {approved}.")
+        para = nodes.paragraph(text=text, classes=["document-status", KEEP_BASE_TERMS])
+        self.set_source_info(para)
+        return [para]
+
+
 class SettingRole(SphinxRole):
     """``{setting}`report_interval_days```: the setting's value in this edition."""
 
@@ -70,6 +121,11 @@ def _keeps_base_terms(node: nodes.Node) -> bool:
     return False
 
 
+HISTORY_PAGES = frozenset({"context", "sources", "changelog", "releases", "adaptations"})
+"""Pages about the source, its context and the releases' history: their terms are facts of
+the record (the key worker became the care coordinator), never the service's renaming."""
+
+
 class LocalTerms(SphinxTransform):
     """The text of every page in the service's terms, except where the base term must stay."""
 
@@ -77,7 +133,8 @@ class LocalTerms(SphinxTransform):
 
     def apply(self, **kwargs: object) -> None:
         found = edition(self.config)
-        if found is None or not found[1].terms:
+        if (found is None or not found[1].terms
+                or self.env.current_document.docname in HISTORY_PAGES):
             return
         profile = found[1]
         for text in list(self.document.findall(nodes.Text)):
@@ -174,6 +231,8 @@ def setup_edition(app: Sphinx) -> None:
     app.add_config_value("protocol_profile", "", "env", types=[str])
     app.connect("config-inited", resolve)
     app.add_role("setting", SettingRole())
+    app.add_role("severity", SeverityRole())
+    app.add_directive("document-status", StatusDirective)
     app.add_transform(LocalTerms)
     app.add_directive("adaptations", AdaptationsDirective)
     app.add_directive("escalation-contacts", EscalationDirective)

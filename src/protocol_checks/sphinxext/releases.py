@@ -97,16 +97,6 @@ class ReleaseChangesDirective(ProtocolDirective):
         return out
 
 
-def _bounds(name: str) -> str:
-    """The range a setting may take, from the model's own constraints."""
-    info = Settings.model_fields[name]
-    low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
-    high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
-    if low is not None and high is not None:
-        return f"{low} to {high}"
-    return "a list of roles" if name == "reviewer_roles" else "a list of professions"
-
-
 def _used_by(name: str, protocol: Protocol) -> list[nodes.Node]:
     """The items and rules whose wording states the setting (``{name}`` in their text)."""
     mark = "{" + name + "}"
@@ -124,7 +114,7 @@ class SettingsTableDirective(ProtocolDirective):
         protocol = self.protocol()
         rows = [([[nodes.strong(text=info.title or name), nodes.Text(" ("),
                    nodes.literal(text=name), nodes.Text(")")],
-                  setting_nodes(self.config, name), _bounds(name), info.description or "",
+                  setting_nodes(self.config, name), Settings.allowed(name), info.description or "",
                   _used_by(name, protocol)], [f"setting-{name.replace('_', '-')}"])
                 for name, info in Settings.model_fields.items()]
         result = table(["Setting", f"Release {protocol.release.version}", "Allowed",
