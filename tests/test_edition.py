@@ -17,17 +17,26 @@ from protocol_checks.protocol import load_protocol
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "examples" / "profiles" / "northbridge.yaml"
 SERVICE = "Northbridge Forensic Outpatient Service"
+EASTVALE = ROOT / "examples" / "profiles" / "eastvale.yaml"
+
+
+def _build(profile: Path, out: Path) -> Path:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-j", "2", "-n", "-W", "-b", "html", "-c", str(ROOT),
+         "-D", f"protocol_profile={profile}", str(ROOT / "docs"), str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert proc.returncode == 0, f"strict build of the local edition failed:\n{proc.stderr[-6000:]}"
+    return out
 
 
 @pytest.fixture(scope="module")
 def local_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("local-site")
-    proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-j", "2", "-n", "-W", "-b", "html", "-c", str(ROOT),
-         "-D", f"protocol_profile={PROFILE}", str(ROOT / "docs"), str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=900)
-    assert proc.returncode == 0, f"strict build of the local edition failed:\n{proc.stderr[-6000:]}"
-    return out
+    return _build(PROFILE, tmp_path_factory.mktemp("local-site"))
+
+
+@pytest.fixture(scope="module")
+def eastvale_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(EASTVALE, tmp_path_factory.mktemp("eastvale-site"))
 
 
 def _text(path: Path) -> str:
@@ -68,3 +77,19 @@ def test_nothing_local_leaks_into_the_base_edition(built_site: Path) -> None:
                    if leaks.search(_text(p)))
     assert found == []
     assert "This is the base edition" in _text(built_site / "adaptations.html")
+
+
+def test_a_tightened_severity_is_marked_where_the_rule_is_shown(eastvale_site: Path) -> None:
+    rules = _text(eastvale_site / "reference" / "rules.html")
+    entry = rules[rules.index('id="rule-role-007"'):]
+    entry = entry[:entry.index("</table>")]
+    assert ">error<" in entry and 'class="local-mark"' in entry and "base warning" in entry
+    conduct = _text(eastvale_site / "protocol" / "conduct.html")
+    assert ">21<" in conduct and "base 14" in conduct  # the local danger window
+    assert "case coordinator" in _text(eastvale_site / "checklists" / "index.html")
+
+
+def test_history_pages_keep_the_base_terms(local_site: Path) -> None:
+    """The key worker became the care coordinator: a fact the local term must not rewrite."""
+    context = _text(local_site / "context.html")
+    assert "care coordinator" in context and "lead professional" not in context

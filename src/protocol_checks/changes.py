@@ -30,25 +30,26 @@ class Change:
         label = {"item": "Item", "rule": "Rule", "setting": "Setting", "field": "Case-file field"}
         head = f"{label[self.kind]} {self.subject}"
         if self.what == "withdrawn" and self.new:
-            return f"{head} withdrawn ({self.old}); replaced by {_show(self.new)}"
+            return f"{head} withdrawn ({self.old}); replaced by {show(self.new)}"
         if self.what == "past events":
-            return (f"{head}: a recorded deviation may now settle its findings about past "
-                    f"events ({_show([v or 'main message' for v in self.new])})")
+            return (f"{head}: a recorded, reviewed deviation may now settle these findings "
+                    f"about past events: {show(self.new)}")
         if self.what in ("added", "removed", "withdrawn"):
             text = f": {self.new}" if self.what == "added" and isinstance(self.new, str) else ""
             return f"{head} {self.what}{text}"
         if self.what == "named":
-            return (f"{head} named as a setting: {_show(self.new)} (the earlier release's "
-                    f"unnamed equivalent: {_show(self.old)})")
+            return (f"{head} named as a setting: {show(self.new)} (the earlier release's "
+                    f"unnamed equivalent: {show(self.old)})")
         if self.what in ("reworded", "message", "retitled"):
             return f"{head} {self.what}: now \u201c{self.new}\u201d (was \u201c{self.old}\u201d)"
-        return f"{head}: {self.what} {_show(self.old)} \u2192 {_show(self.new)}"
+        return f"{head}: {self.what} {show(self.old)} \u2192 {show(self.new)}"
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A value of a change as a reader sees it: lists joined, nothing as "none"."""
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "none"
-    return str(value)
+    return "none" if value is None else str(value)
 
 
 def _stated(ledger: dict[str, Any]) -> dict[str, str]:
@@ -102,8 +103,8 @@ def _rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             if was[key] != now[key]:
                 out.append(Change("rule", rule_id, key, was[key], now[key]))
         if was.get("past_events", []) != now.get("past_events", []):
-            out.append(Change("rule", rule_id, "past events", was.get("past_events", []),
-                              now.get("past_events", [])))
+            out.append(Change("rule", rule_id, "past events",
+                              _past_messages(was, old_values), _past_messages(now, new_values)))
         for key in sorted({"", *was["variants"], *now["variants"]}):
             then = was["message"] if not key else was["variants"].get(key)
             later = now["message"] if not key else now["variants"].get(key)
@@ -112,6 +113,12 @@ def _rule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             if then != later and later is not None:
                 out.append(Change("rule", rule_id, "message", then, later))
     return out
+
+
+def _past_messages(recorded: dict[str, Any], values: dict[str, str]) -> list[str]:
+    """The messages a rule treats as past events, as staff read them."""
+    return [_text(recorded["variants"][v] if v else recorded["message"], values)
+            for v in recorded.get("past_events", [])]
 
 
 def _replacements(rule_id: str, after: dict[str, Any]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from protocol_checks.changes import Change, between
+from protocol_checks.changes import Change, between, show
 from protocol_checks.ledger import ledger_path, read_ledger
 from protocol_checks.protocol import Protocol
 from protocol_checks.release import Settings, all_releases, working_release
@@ -62,9 +62,12 @@ def _what(change: Change) -> str:
         return (f"Named as a setting: {change.new} (the earlier release's unnamed equivalent: "
                 f"{change.old})")
     if change.what == "past events":
-        return ("A recorded deviation may now settle its findings about past events: "
-                + ", ".join(v or "main message" for v in change.new))
-    return f"{change.what}: {change.old} \u2192 {change.new}"
+        return ("A recorded, reviewed deviation may now settle these findings about past "
+                "events: " + show(change.new))
+    labels = {"checked by": "Checked by", "source": "Source paragraphs", "applies": "Applies",
+              "severity": "Severity", "stage": "Applies from the stage",
+              "paragraphs": "Source paragraphs", "value": "Value", "checklist": "Checklist"}
+    return f"{labels.get(change.what, change.what)}: {show(change.old)} \u2192 {show(change.new)}"
 
 
 class ReleaseChangesDirective(ProtocolDirective):
