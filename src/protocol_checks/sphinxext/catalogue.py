@@ -117,7 +117,7 @@ class RuleCatalogueDirective(ProtocolDirective):
                  self.get_location())
         else:
             self.env.note_dependency(str(failing))
-            found = [f for f in example_findings(failing) if f.rule_id == rule.id]
+            found = [f for f in example_findings(failing, self.config) if f.rule_id == rule.id]
             text = [nodes.literal(text=relative_example(self.env.app, failing)),
                     nodes.Text(f" gives {len(found)} finding(s) from this rule, at "),
                     *joined(nodes.literal(text=f"{f.json_path} (line {f.line})") for f in found)]

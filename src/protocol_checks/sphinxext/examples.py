@@ -26,6 +26,7 @@ from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult
 from protocol_checks.inputs import Settings, check_path
 from protocol_checks.rules import Rule
+from protocol_checks.sphinxext.build_profile import profile_path
 from protocol_checks.sphinxext.common import ProtocolDirective, table, warn, xref
 
 
@@ -51,17 +52,19 @@ def _record_confdir(app: Sphinx, config: Config) -> None:
 
 
 @functools.cache
-def _result(path: str, mtime: float) -> FileResult:
+def _result(path: str, mtime: float, profile: str | None) -> FileResult:
     del mtime  # part of the cache key: an edited example is checked again
-    return check_path(path, Settings())
+    return check_path(path, Settings(profile=profile))
 
 
-def example_result(path: Path) -> FileResult:
-    return _result(str(path), path.stat().st_mtime)
+def example_result(path: Path, config: Config | None = None) -> FileResult:
+    """The example as the validator judges it in this edition (under its profile, if any)."""
+    return _result(str(path), path.stat().st_mtime,
+                   profile_path(config) if config is not None else None)
 
 
-def example_findings(path: Path):
-    return example_result(path).findings
+def example_findings(path: Path, config: Config | None = None):
+    return example_result(path, config).findings
 
 
 def failing_example(app: Sphinx, rule_id: str) -> Path | None:
@@ -72,7 +75,7 @@ def failing_example(app: Sphinx, rule_id: str) -> Path | None:
 def passing_example(app: Sphinx, rule: Rule) -> Path | None:
     """A clean example at a stage where ``rule`` applies (so it was judged, and passed)."""
     for path in sorted((examples_root(app) / "clean").glob("*.json")):
-        result = example_result(path)
+        result = example_result(path, app.config)
         if result.problems or result.stage is None:
             continue
         stage = Stage(result.stage)
@@ -112,10 +115,19 @@ def _summary_facts(data: object) -> list[tuple[str, str]]:
     sessions = _items(_field(data, "sessions"))
     counts = {kind: sum(1 for s in sessions if _field(s, "attendance") == kind)
               for kind in ("attended", "missed", "cancelled_by_service")}
-    facts.append(("Sessions", f"{counts['attended']} attended, {counts['missed']} missed, "
-                  f"{counts['cancelled_by_service']} cancelled by the service; planned breaks: "
-                  f"{len(_items(_field(data, 'planned_breaks')))}; interim reports: "
-                  f"{len(_items(_field(data, 'interim_reports')))}"))
+    followed = sum(1 for x in sessions
+                   if _field(x, "attendance") == "missed" and _field(x, "follow_up"))
+    facts.append(("Sessions", f"{counts['attended']} attended, {counts['missed']} missed "
+                  f"({followed} followed up), {counts['cancelled_by_service']} cancelled by the "
+                  f"service; planned breaks: {len(_items(_field(data, 'planned_breaks')))}; "
+                  f"interim reports: {len(_items(_field(data, 'interim_reports')))}"))
+    roles = _field(data, "roles")
+    handovers = [f"{name.replace('_', ' ')} (the patient "
+                 + ("told" if _field(holder, "patient_told_on") else "not recorded as told") + ")"
+                 for name, holder in (roles.items() if isinstance(roles, dict) else ())
+                 if _items(_field(holder, "previous"))]
+    if handovers:  # regularity binds the service too (P10): who holds a role is part of it
+        facts.append(("Role handovers", "; ".join(handovers)))
     end = _field(data, "end_of_treatment")
     if end:
         contact = "arranged" if _field(end, "long_term_contact") else "not arranged"
@@ -203,7 +215,7 @@ class WorkedExampleDirective(ProtocolDirective):
         self.depend_on_checklists()
         self.depend_on_rule_modules()
         text = path.read_text(encoding="utf-8")
-        result = example_result(path)
+        result = example_result(path, self.config)
         file_part = [nodes.literal_block(text, text, language=_language(text)),
                      nodes.paragraph("", "", nodes.emphasis(text="File:"), nodes.Text(" "),
                                      nodes.literal(text=_relative(confdir, path)))]
