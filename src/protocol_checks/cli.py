@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "profile's, else error)")
     v.add_argument("--handbook-url", metavar="URL",
                    help="base URL of the handbook for links in findings (default: "
-                   "$PROTOCOL_CHECKS_HANDBOOK_URL, else links relative to the handbook root)")
+                   "$PROTOCOL_CHECKS_HANDBOOK_URL, else the service profile's, else links "
+                   "relative to the handbook root)")
     v.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N",
                    help="check files in N worker processes; auto (the default) uses one per "
                    "available CPU for 256 files or more, and this process for fewer")

@@ -14,6 +14,7 @@ import os
 
 from protocol_checks.adapt import Adapted
 from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
+from protocol_checks.links import URL_ENV
 from protocol_checks.local import local_protocol
 from protocol_checks.names import display_name
 from protocol_checks.output import write_json
@@ -81,6 +82,8 @@ def prepare(args: argparse.Namespace, paths: list[str],
                     "'protocol-checks profile check')")
     defaults = profile.defaults
     for name in ("fail_on", "format", "handbook_url"):
+        if name == "handbook_url" and os.environ.get(URL_ENV):
+            continue  # the person's own setting wins over the team's default
         if hasattr(args, name) and getattr(args, name) is None:
             value = getattr(defaults, name)
             setattr(args, name, value.value if hasattr(value, "value") else value)

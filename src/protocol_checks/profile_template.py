@@ -64,5 +64,7 @@ def starting_profile() -> str:
               "", "# The team's command defaults (a flag given on the command line wins):",
               "defaults:",
               "#  fail_on: warning",
+              "#  format: text",
+              "#  handbook_url: https://intranet.example.org/protocol/",
               "#  exclude: [drafts/**]", ""]
     return "\n".join(lines)
