@@ -163,13 +163,51 @@ def test_the_profile_is_found_beside_the_cases_or_above_them(tmp_path: Path) -> 
     assert "CON-004" in {f["rule"] for f in _findings(named.stdout)[CBT.name]}
 
 
-def test_inputs_under_two_profiles_are_refused(tmp_path: Path) -> None:
-    for name, source in (("north", NORTHBRIDGE), ("east", EASTVALE)):
-        (tmp_path / name).mkdir()
-        shutil.copy(source, tmp_path / name / "protocol-profile.yaml")
-        shutil.copy(CBT, tmp_path / name / "case.json")
-    done = run_cli("validate", str(tmp_path / "north"), str(tmp_path / "east"), cwd=tmp_path)
+def _two_services(tmp_path: Path) -> Path:
+    """A team folder (Northbridge's profile) holding a folder of Eastvale's with its own, each
+    with the same case in which the therapist also assesses risk."""
+    case = json.loads(CBT.read_text(encoding="utf-8"))
+    case["roles"]["therapist"]["staff_id"] = case["roles"]["risk_assessor"]["staff_id"]
+    team = tmp_path / "team"
+    (team / "east").mkdir(parents=True)
+    shutil.copy(NORTHBRIDGE, team / "protocol-profile.yaml")
+    shutil.copy(EASTVALE, team / "east" / "protocol-profile.yaml")
+    for folder in (team, team / "east"):
+        (folder / "case.json").write_text(json.dumps(case), encoding="utf-8")
+    return team
+
+
+def test_each_case_is_judged_by_its_nearest_profile(tmp_path: Path) -> None:
+    root = _two_services(tmp_path)
+    for extra in ((), ("--cache", str(tmp_path / "cache")), ("--cache", str(tmp_path / "cache")),
+                  ("-j", "2")):
+        done = run_cli("validate", "--format", "json", *extra, str(root), cwd=ROOT)
+        results = {Path(r["file"]).parent.name: {f["rule"]: f["severity"] for f in r["findings"]}
+                   for r in json.loads(done.stdout)["results"]}
+        assert results["team"]["ROLE-007"] == "warning"  # Northbridge keeps the base
+        assert results["east"]["ROLE-007"] == "error"  # Eastvale tightened it
+        assert "CON-004" in results["team"] and "CON-004" not in results["east"]
+
+
+def test_the_report_needs_one_profile(tmp_path: Path) -> None:
+    root = _two_services(tmp_path)
+    done = run_cli("report", "-o", str(tmp_path / "r.html"), str(root / "case.json"),
+                   str(root / "east"), cwd=ROOT)
     assert done.returncode == 2 and "different service profiles" in done.stderr
+
+
+def test_a_nested_profile_that_cannot_be_used_is_reported(tmp_path: Path) -> None:
+    root = _two_services(tmp_path)
+    (root / "east" / "protocol-profile.yaml").write_text(MINIMAL + "severities:\n  RISK-001:\n"
+                                                         "    severity: advice\n"
+                                                         "    rationale: Loosened on purpose.\n"
+                                                         "    author: Clinical lead\n",
+                                                         encoding="utf-8")
+    done = run_cli("validate", str(root), cwd=ROOT)
+    assert done.returncode == 2
+    assert "east/protocol-profile.yaml: INPUT this service profile cannot be used" in done.stdout
+    assert "may only tighten" in done.stdout
+    assert "east/case.json" not in done.stdout  # not judged by another profile instead
 
 
 def test_the_profiles_excludes_are_skipped(tmp_path: Path) -> None:

@@ -142,25 +142,25 @@ class ResultCache:
         seal, _, text = entry.partition(":")
         return text if seal == self._seal(key, text) else None
 
-    def get(self, name: str, key: str) -> FileResult | None:
+    def get(self, name: str, key: str, profile: str | None = None) -> FileResult | None:
         """The cached result for a file with this hash, or None: absent, or not trusted."""
         entry = self.entries.get(key)
         text = self._sealed(key, entry) if entry is not None else None
         if text is None:
             return None
         try:
-            return self._decode(name, json.loads(text))
+            return self._decode(name, json.loads(text), profile)
         except (TypeError, ValueError, KeyError):
             return None  # a damaged entry is simply checked again
 
-    def _decode(self, name: str, entry: list) -> FileResult | None:
+    def _decode(self, name: str, entry: list, profile: str | None) -> FileResult | None:
         day, stage, release, rows = entry
         if not isinstance(day, str) or day > self.day or stage not in _STAGES:
             return None  # made on a later day than today (the clock went back), or damaged
         if day != self.day and not self.settles:
             return None
         protocol = (None if not isinstance(release, str) else protocol_for(release)
-                    if self.profile is None else _local(release, self.profile))
+                    if profile is None else _local(release, profile))
         if protocol is None:
             return None  # a release this tool no longer judges by
         at = Stage(stage)

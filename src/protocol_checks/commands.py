@@ -52,9 +52,12 @@ def _settings(args: argparse.Namespace):
     return Settings(handbook_url=handbook_base(args.handbook_url),
                     max_bytes=getattr(args, "max_bytes", None) or MAX_BYTES,
                     release=getattr(args, "protocol_version", None),
-                    profile=getattr(args, "profile_path", None),
+                    # Found per file when discovering: each case by its own nearest profile.
+                    profile=None if getattr(args, "discover", False)
+                    else getattr(args, "profile_path", None),
                     exclude=tuple(getattr(args, "exclude", ())),
-                    nested_profiles=getattr(args, "profile_named", True))
+                    nested_profiles=getattr(args, "profile_named", True),
+                    discover=getattr(args, "discover", False))
 
 
 def _known_release(version: str | None, streams: Streams) -> bool:

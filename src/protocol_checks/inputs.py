@@ -8,19 +8,22 @@ which stores them.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import functools
 import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from protocol_checks.findings import FileResult, InputProblem
 from protocol_checks.identifiers import name_problem
 from protocol_checks.judge import result_for
 from protocol_checks.loader import MAX_BYTES, parse, read_bytes
-from protocol_checks.profile import PROFILE_NAME
+from protocol_checks.local import unusable
+from protocol_checks.profile import PROFILE_NAME, discover, profile_tag
 
 if TYPE_CHECKING:  # the cache module imports this one's neighbours; only its type is needed
     from protocol_checks.cache import ResultCache
@@ -43,8 +46,12 @@ class Settings:
     exclude: tuple[str, ...] = ()
     """Glob patterns of paths under a folder argument that the walk skips (a profile's)."""
     nested_profiles: bool = True
-    """False when the run's profile was found by discovery: a folder below with a profile of
-    its own is then reported and left unchecked, never judged by the wrong profile."""
+    """False for a run that must judge every case by one profile (the caseload report, whose
+    item counts need one protocol): a folder below with a profile of its own is reported
+    and left unchecked, never judged by the wrong profile."""
+    discover: bool = False
+    """Judge each case by its own nearest profile (``validate`` when no profile is named), as
+    ruff finds each file's configuration."""
 
     @property
     def cacheable(self) -> bool:
@@ -61,6 +68,13 @@ def check_bytes(name: str, data: bytes, settings: Settings) -> FileResult:
                       settings.profile)
 
 
+class Job(NamedTuple):
+    """A file to check under the service profile that governs it (found per file)."""
+
+    path: str
+    profile: str | None
+
+
 def check_path(name: str, settings: Settings) -> FileResult:
     """Check one file (or ``-`` for standard input)."""
     if name == STDIN:
@@ -75,7 +89,9 @@ def check_path(name: str, settings: Settings) -> FileResult:
                           settings.profile)
     # The file's name is judged too (PRIV-002), so what the name looks like is in the key.
     key = f"{_CACHE.digest(data)}:{name_problem(name) or ''}"
-    cached = _CACHE.get(name, key)
+    if settings.profile is not None:  # the same file judged under another profile differs
+        key += f":{profile_tag(settings.profile)}"
+    cached = _CACHE.get(name, key, settings.profile)
     if cached is not None:
         return cached
     result = result_for(name, parse(data), profile=settings.profile)
@@ -95,6 +111,31 @@ def use_cache(cache: ResultCache | None) -> None:
 def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(relative, p) or fnmatch.fnmatchcase(relative + "/", p)
                for p in patterns)
+
+
+def _governed(paths: Iterable[str], exclude: tuple[str, ...]) -> Iterator[Job | FileResult]:
+    """Every file to check with the nearest profile above it; a profile that cannot be used is
+    reported once, with its problems, and the files it governs are not checked."""
+    refused: set[str] = set()
+    for item in expand(paths, exclude):
+        if isinstance(item, FileResult) or item == STDIN:
+            yield item if isinstance(item, FileResult) else Job(item, discover(os.getcwd()))
+            continue
+        profile = _nearest(os.path.dirname(item) or ".")
+        if profile is not None and (problem := unusable(profile)) is not None:
+            if profile not in refused:
+                refused.add(profile)
+                yield FileResult(profile, problems=[InputProblem(
+                    "this service profile cannot be used, so the cases under it were not "
+                    f"checked: {problem}")])
+            continue
+        yield Job(item, profile)
+
+
+@functools.cache
+def _nearest(folder: str) -> str | None:
+    """The nearest profile for files in ``folder`` (one lookup per folder, not per file)."""
+    return discover(os.path.join(folder, "x.json"))
 
 
 def expand(paths: Iterable[str], exclude: tuple[str, ...] = (),
@@ -140,6 +181,16 @@ def expand(paths: Iterable[str], exclude: tuple[str, ...] = (),
             yield FileResult(path, problems=[InputProblem("folder holds no .json files")])
 
 
-def check_item(item: str | FileResult, settings: Settings) -> FileResult:
+def check_item(item: str | Job | FileResult, settings: Settings) -> FileResult:
     """A file's result, or the problem ``expand`` already found."""
+    if isinstance(item, Job):
+        return check_path(item.path, dataclasses.replace(settings, profile=item.profile))
     return item if isinstance(item, FileResult) else check_path(item, settings)
+
+
+def inputs(paths: Iterable[str], settings: Settings) -> Iterator[str | Job | FileResult]:
+    """What a run checks: each file with the profile found for it, or all under one."""
+    if settings.discover:
+        _nearest.cache_clear()  # profiles may have been added or moved since the last run
+        return _governed(paths, settings.exclude)
+    return expand(paths, settings.exclude, settings.nested_profiles)

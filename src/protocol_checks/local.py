@@ -59,3 +59,13 @@ def _local(version: str, path: str, _stamp: tuple[int, int]) -> Adapted | None:
         found = _LOCATION.match(text)
         line = _line(path, found.group("at")) if found else None
         raise ProfileError(f"{path}:{line or 1}: {text}") from None
+
+
+def unusable(path: str) -> str | None:
+    """Why the profile at ``path`` cannot be used (its located problems), or None. Checked by
+    applying it to the newest release, as a run does before judging any case under it."""
+    try:
+        local_protocol(load_protocol().release.version, path)
+    except ProfileError as exc:
+        return str(exc)
+    return None

@@ -15,6 +15,7 @@ path; the model is strict, as the case-file model is.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Callable
 from datetime import date
@@ -241,6 +242,20 @@ def stamp(path: str) -> tuple[int, int]:
     except OSError:
         return (0, -1)
     return info.st_mtime_ns, info.st_size
+
+
+def profile_tag(path: str) -> str:
+    """A short hash of the profile file's bytes: what a cached result judged under it is keyed
+    on, so an edited profile is never mistaken for the old one."""
+    return _tag(path, stamp(path))
+
+
+@functools.cache
+def _tag(path: str, _stamp: tuple[int, int]) -> str:
+    try:
+        return hashlib.blake2b(Path(path).read_bytes(), digest_size=8).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 def load_profile(path: str) -> Profile:

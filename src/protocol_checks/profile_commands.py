@@ -1,8 +1,9 @@
 """Finding the service profile for a run, and the ``profile show|check|new`` command.
 
 The profile is the one named by ``--profile``, else by ``$PROTOCOL_CHECKS_PROFILE``, else the
-nearest ``protocol-profile.yaml`` in the inputs' folders or their parents; ``--no-profile``
-judges by the base protocol. Inputs under two different profiles are refused: run them apart.
+nearest ``protocol-profile.yaml`` in a case's folder or its parents, found for each case by
+``validate`` (:mod:`protocol_checks.inputs`); ``--no-profile`` judges by the base protocol. The
+other commands need one profile and refuse inputs under two.
 A profile that cannot be used stops the run with its located problems (exit status 2) before
 any case is judged.
 """
@@ -36,8 +37,9 @@ class NoProfile(Exception):
     """The profile for this run cannot be used; the message says why (already located)."""
 
 
-def find(args: argparse.Namespace, paths: list[str]) -> str | None:
-    """The profile file for this run (an absolute path), or None."""
+def find(args: argparse.Namespace, paths: list[str], single: bool = True) -> str | None:
+    """The profile file for this run (an absolute path), or None. With ``single`` false (a
+    validate run that judges each case by its own nearest profile), the first input's."""
     if getattr(args, "no_profile", False):
         return None
     named = getattr(args, "profile", None) or os.environ.get(PROFILE_ENV) or None
@@ -49,6 +51,9 @@ def find(args: argparse.Namespace, paths: list[str]) -> str | None:
             raise NoProfile(f"profile {display_name(named)} not found")
         return os.path.abspath(named)
     found = {discover(p) for p in paths if p != "-"}
+    if not single:
+        first = next((discover(p) for p in paths if p != "-"), None)
+        return os.path.abspath(first) if first else None
     if len(found) > 1:
         raise NoProfile("the inputs lie under different service profiles ("
                         + ", ".join(sorted(display_name(f) for f in found if f) or ["none"])
@@ -62,11 +67,13 @@ def prepare(args: argparse.Namespace, paths: list[str],
     """The run's profile, loaded and applied to the newest release (so every problem shows
     before a case is judged, and every conflict is said, not passed over), with its command
     defaults filled into ``args`` where no flag was given."""
-    path = find(args, paths)
-    # A profile named on the command line or in the environment governs every input; one
-    # found by discovery does not reach a folder below that has its own.
+    # A profile named on the command line or in the environment governs every input; found
+    # by discovery, validate judges each case by its own nearest one (as ruff does), while
+    # the other commands need one profile and refuse inputs under several.
     args.profile_named = bool(getattr(args, "profile", None) or os.environ.get(PROFILE_ENV)
                               or getattr(args, "no_profile", False))
+    args.discover = not args.profile_named and args.command == "validate"
+    path = find(args, paths, single=not args.discover)
     if path is None:
         return None, None
     try:
@@ -76,7 +83,9 @@ def prepare(args: argparse.Namespace, paths: list[str],
         raise NoProfile(str(exc)) from None
     assert adapted is not None
     streams.say(f"protocol-checks: judging by the service profile {display_name(path)} "
-                f"({profile.service.name}; {len(adapted.changes)} local changes)")
+                f"({profile.service.name}; {len(adapted.changes)} local changes)"
+                + ("; a case under another profile is judged by that one" if args.discover
+                   else ""))
     for conflict in adapted.conflicts:
         streams.say(f"protocol-checks: warning: service profile: {conflict} (see "
                     "'protocol-checks profile check')")

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from protocol_checks.findings import FileResult
-from protocol_checks.inputs import STDIN, Settings, check_item, expand
+from protocol_checks.inputs import STDIN, Settings, check_item, inputs
 from protocol_checks.protocol import load_protocol
 
 AUTO = 0
@@ -62,7 +62,7 @@ def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[Fil
     """Results for every input, streamed, in input order; more than one job uses worker
     processes, and ``AUTO`` decides from the CPUs and the number of files."""
     paths = list(paths)
-    items = expand(paths, settings.exclude, settings.nested_profiles)
+    items = inputs(paths, settings)
     first = list(itertools.islice(items, PARALLEL_FROM)) if jobs == AUTO else []
     workers = worker_count(jobs, len(first))
     items = itertools.chain(first, items)
