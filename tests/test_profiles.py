@@ -280,3 +280,12 @@ def test_the_caseload_report_names_the_profile_and_its_items(tmp_path: Path) -> 
     base = tmp_path / "base.html"
     run_cli("report", "--no-profile", "-o", str(base), str(CBT), cwd=tmp_path)
     assert "Northbridge" not in base.read_text(encoding="utf-8")
+
+
+def test_the_report_marks_a_case_finding_a_local_setting_produced(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    run_cli("report", "--profile", str(NORTHBRIDGE), "-o", str(out), str(CBT), cwd=tmp_path)
+    page = out.read_text(encoding="utf-8")
+    row = page[page.index("first-table"):]
+    row = row[:row.index("</table>")]
+    assert "<code>CON-004</code> <abbr class=\"local\"" in row

@@ -206,6 +206,12 @@ def _by_stage(c: Caseload) -> str:
     )
 
 
+def _ranked_rule(rule_id: str, local: bool) -> str:
+    mark = ' <abbr class="local" title="a local setting of the service profile produced or '\
+        'changed this finding">local</abbr>' if local else ""
+    return f"<code>{_e(rule_id)}</code>{mark}"
+
+
 def _first_cases(c: Caseload) -> str:
     head = _section_head("first", "Cases needing action first", "Files with errors or warnings, "
                          "most errors first, then most warnings, then by name; at most "
@@ -218,7 +224,7 @@ def _first_cases(c: Caseload) -> str:
         f'<td class="stage">{_e((r.stage or "").replace("_", " "))}</td>'
         f'<td class="num">{_n(r.errors)}</td><td class="num">{_n(r.warnings)}</td>'
         f'<td class="num">{_n(r.advice)}</td>'
-        f'<td>{" ".join(f"<code>{_e(rid)}</code>" for rid in r.rules)}</td>'
+        f'<td>{" ".join(_ranked_rule(rid, rid in r.local) for rid in r.rules)}</td>'
         f'<td>{_e(r.release or "")}</td></tr>'
         for i, r in enumerate(ranked, 1)
     )

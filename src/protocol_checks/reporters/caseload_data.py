@@ -31,6 +31,8 @@ class _Ranked:
     stage: str | None
     rules: tuple[str, ...]
     release: str | None = None
+    local: frozenset[str] = frozenset()
+    """Rules among ``rules`` whose findings a service profile's local setting produced."""
 
     def __lt__(self, other: _Ranked) -> bool:
         # Urgency: more errors, then more warnings, then the name (A before Z) come first.
@@ -96,8 +98,9 @@ class Caseload:
         if rules:
             row.with_findings += 1
         if counts["error"] or counts["warning"]:
+            local = frozenset(f.rule_id for f in result.findings if f.local and not f.settled)
             self._rank(_Ranked(counts["error"], counts["warning"], counts["advice"], result.name,
-                               result.stage, tuple(rules), result.release))
+                               result.stage, tuple(rules), result.release, local))
 
     def _rank(self, entry: _Ranked) -> None:
         if len(self.top) < self.limit:
