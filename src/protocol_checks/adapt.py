@@ -18,7 +18,7 @@ from protocol_checks.findings import Severity
 from protocol_checks.profile import LocalItem, Profile, ProfileError
 from protocol_checks.protocol import Checklist, Item, Protocol
 from protocol_checks.release import Settings, release
-from protocol_checks.rules import REGISTRY
+from protocol_checks.rules import REGISTRY, Rule
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,16 @@ def _with_terms(checklist: Checklist, profile: Profile) -> Checklist:
                                         "purpose": local_terms(checklist.purpose, profile)})
 
 
+def _in_local_terms(rule: Rule, profile: Profile) -> Rule:
+    """The rule's wording (title, messages) in the service's terms: what staff read in the
+    validator's output matches their edition of the handbook."""
+    if not profile.terms:
+        return rule
+    return replace(rule, title=local_terms(rule.title, profile),
+                   message=local_terms(rule.message, profile),
+                   variants={k: local_terms(v, profile) for k, v in rule.variants.items()})
+
+
 def _others(profile: Profile) -> list[Adaptation]:
     out = [Adaptation("term", term, term.replace("_", " "), t.name, t.rationale, t.author)
            for term, t in profile.terms.items()]
@@ -178,7 +188,8 @@ def adapt(base: Protocol, profile: Profile, strict: bool = True) -> Adapted:
     severities, severity_changes, rule_conflicts = _severities(profile, base, strict)
     checklists, item_changes = _checklists(profile, base)
     changed = {c.subject for c in setting_changes}
-    rules = [replace(r, severity=severities.get(r.id, r.severity)) for r in base.rule_templates]
+    rules = [_in_local_terms(replace(r, severity=severities.get(r.id, r.severity)), profile)
+             for r in base.rule_templates]
     local = {r.id: (*sorted(changed & set(r.uses)),
                     *((f"severity of {r.id}",) if r.id in severities else ()))
              for r in rules}
