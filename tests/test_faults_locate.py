@@ -53,7 +53,7 @@ def test_sixteen_thousand_unknown_top_level_keys(tmp_path: Path) -> None:
     (result,) = report["results"]
     assert result["status"] == "unreadable"
     problems = result["problems"]
-    assert {p["message"] for p in problems} == {UNKNOWN}
+    assert {p["message"].split(";")[0] for p in problems} == {UNKNOWN}
     assert {p["path"] for p in problems} == {"$.<unknown>"}  # the key itself is never echoed
     assert [p["line"] for p in problems] == _lines_of(text, re.compile(r'^  "zz\d{5}":'))
     assert elapsed < BOUND_S, f"{elapsed:.2f} s for 16,000 unknown keys"
@@ -72,7 +72,7 @@ def test_two_thousand_sessions_with_twenty_unknown_keys_each(tmp_path: Path) -> 
     (result,) = report["results"]
     problems = result["problems"]
     assert len(problems) == 40_000
-    assert {p["message"] for p in problems} == {UNKNOWN}
+    assert {p["message"].split(";")[0] for p in problems} == {UNKNOWN}
     assert {p["path"] for p in problems} == {f"$.sessions[{i}].<unknown>" for i in range(2000)}
     assert [p["line"] for p in problems] == _lines_of(text, re.compile(r'^      "zz\d\d":'))
     assert elapsed < BOUND_S, f"{elapsed:.2f} s for 2,000 sessions of 20 unknown keys"

@@ -30,6 +30,7 @@ from protocol_checks.case_before import (
 )
 from protocol_checks.case_fields import (
     EARLIEST,
+    ITEM_ID_PATTERN,
     LATEST,
     SCHEMA_ID,
     Agency,
@@ -135,7 +136,7 @@ class Attestation(Strict):
     """A person's confirmation of a checklist item that no program can verify (e.g. P12)."""
 
     item: str = Field(
-        pattern=r"^[A-Z]{2}-[0-9]{1,2}$",
+        pattern=ITEM_ID_PATTERN,
         description="The checklist item confirmed, for example DT-6.",
     )
     confirmed_by: StaffId

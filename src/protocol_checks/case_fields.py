@@ -11,10 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_ID = "https://protocol-checks.invalid/schema/case-file.schema.json"
 
+PSEUDONYMOUS_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}$"
+RULE_ID_PATTERN = r"^[A-Z]{3,5}-[0-9]{3}$"
+ITEM_ID_PATTERN = r"^[A-Z]{2}-[0-9]{1,2}$"
+SCOPE_PATTERN = r"^\$(\.[a-z_]+|\[[0-9]+\])*$"
 PseudonymousId = Annotated[
     str,
     Field(
-        pattern=r"^[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}$",
+        pattern=PSEUDONYMOUS_PATTERN,
         description="A pseudonymous identifier such as CASE-0042 or STAFF-017: capital letters, "
         "a hyphen, then digits or capitals. Never a name, NHS number or other direct identifier.",
     ),
@@ -22,16 +26,16 @@ PseudonymousId = Annotated[
 StaffId = Annotated[
     str,
     Field(
-        pattern=r"^[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}$",
+        pattern=PSEUDONYMOUS_PATTERN,
         description="Pseudonymous staff identifier (for example STAFF-017), never a name.",
     ),
 ]
 ScopePath = Annotated[
     str,
-    Field(pattern=r"^\$(\.[a-z_]+|\[[0-9]+\])*$",
+    Field(pattern=SCOPE_PATTERN,
           description="A JSON path in this file, such as $.sessions[14]."),
 ]
-RuleId = Annotated[str, Field(pattern=r"^[A-Z]{3,5}-[0-9]{3}$")]
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 ClinicalDate = Annotated[
     date,

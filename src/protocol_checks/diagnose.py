@@ -7,14 +7,22 @@ reasons.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import sys
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from protocol_checks.case import CaseFile
+from protocol_checks.case_fields import (
+    ITEM_ID_PATTERN,
+    PSEUDONYMOUS_PATTERN,
+    RULE_ID_PATTERN,
+    SCOPE_PATTERN,
+)
 from protocol_checks.duplicates import DuplicateKey, parse_unique
+from protocol_checks.evidence import _model_of
 from protocol_checks.findings import InputProblem, Path, json_path
 from protocol_checks.locate import Located, PathLines, find_bare_token, scan
 from protocol_checks.reading import decode
@@ -176,6 +184,53 @@ def _encodable(text: str) -> bool:
 _AT_POSITION = re.compile(r"\s*at line (\d+) column (\d+)$")
 
 
+_FIELD_LIKE = re.compile(r"^[a-z][a-z_]{1,40}$")
+
+
+def _model_at(path: Path) -> type[BaseModel] | None:
+    """The model of the object at ``path`` (list indexes skipped), from the case-file model."""
+    model: type[BaseModel] | None = CaseFile
+    for part in path:
+        if isinstance(part, int):
+            continue
+        if model is None or part not in model.model_fields:
+            return None
+        model = _model_of(model.model_fields[part].annotation)
+    return model
+
+
+def _unknown_field(path: Path) -> str:
+    """Say what a misspelt key should be: the nearest field of the object it is in. The key
+    itself is named only when it is that close to a field name (so it is a typing slip, not a
+    value someone wrote as a key)."""
+    key, model = path[-1] if path else "", _model_at(path[:-1])
+    fields = list(model.model_fields) if model is not None else []
+    near = (difflib.get_close_matches(key, fields, n=1, cutoff=0.75)
+            if isinstance(key, str) and _FIELD_LIKE.match(key) else [])
+    if near:
+        return f"unknown field {key!r}; did you mean {near[0]!r}?"
+    allowed = f"; the fields here are: {', '.join(fields)}" if 0 < len(fields) <= 12 else ""
+    return f"unknown field: the case-file format does not define it{allowed}"
+
+
+_PATTERN = re.compile(r"^String should match pattern '(?P<pattern>.*)'$")
+_IN_WORDS = {
+    PSEUDONYMOUS_PATTERN: "capital letters, a hyphen, then digits or capitals (for example "
+    "CASE-0042 or STAFF-017)",
+    RULE_ID_PATTERN: "three to five capital letters, a hyphen and three digits (for example "
+    "MOD-006)",
+    ITEM_ID_PATTERN: "two capital letters, a hyphen and one or two digits (for example BA-7)",
+    SCOPE_PATTERN: "a JSON path in this file (for example $.sessions[14])",
+}
+"""The format's patterns, said in words (the regular expressions mean little to staff)."""
+
+
+def _pattern_in_words(msg: str) -> str:
+    found = _PATTERN.match(msg)
+    words = _IN_WORDS.get(found.group("pattern")) if found else None
+    return f"should be {words}" if words else msg
+
+
 def _errors(exc: ValidationError) -> list:
     """The errors without the input values, which could carry case data."""
     return exc.errors(include_url=False, include_input=False, include_context=False)
@@ -190,9 +245,11 @@ def _schema_problems(errors: list, text: str,
         kind = error["type"]
         line, column = located.line_of(path), None
         if kind == "extra_forbidden":
-            message = "unknown field: the case-file format does not define it"
+            message = _unknown_field(path)
         elif kind == "missing":
             message = "required field is missing"
+        elif kind == "string_pattern_mismatch":
+            message = _pattern_in_words(error["msg"])
         elif kind == "json_invalid":
             message = error["msg"]
             at = _AT_POSITION.search(message)
