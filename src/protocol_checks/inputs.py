@@ -117,12 +117,21 @@ def _governed(paths: Iterable[str], exclude: tuple[str, ...]) -> Iterator[Job | 
     """Every file to check with the nearest profile above it; a profile that cannot be used is
     reported once, with its problems, and the files it governs are not checked."""
     refused: set[str] = set()
+    problems: dict[str, str | None] = {}  # each profile checked once per run, not per file
     for item in expand(paths, exclude):
-        if isinstance(item, FileResult) or item == STDIN:
-            yield item if isinstance(item, FileResult) else Job(item, discover(os.getcwd()))
+        if isinstance(item, FileResult):
+            yield item
+            continue
+        if item == STDIN:
+            yield Job(item, discover(os.getcwd()))
             continue
         profile = _nearest(os.path.dirname(item) or ".")
-        if profile is not None and (problem := unusable(profile)) is not None:
+        if profile is None:
+            yield item  # most repositories have no profile: a plain path costs nothing more
+            continue
+        if profile not in problems:
+            problems[profile] = unusable(profile)
+        if (problem := problems[profile]) is not None:
             if profile not in refused:
                 refused.add(profile)
                 yield FileResult(profile, problems=[InputProblem(
@@ -184,8 +193,14 @@ def expand(paths: Iterable[str], exclude: tuple[str, ...] = (),
 def check_item(item: str | Job | FileResult, settings: Settings) -> FileResult:
     """A file's result, or the problem ``expand`` already found."""
     if isinstance(item, Job):
-        return check_path(item.path, dataclasses.replace(settings, profile=item.profile))
+        return check_path(item.path, _under(settings, item.profile))
     return item if isinstance(item, FileResult) else check_path(item, settings)
+
+
+@functools.lru_cache(maxsize=64)
+def _under(settings: Settings, profile: str | None) -> Settings:
+    """The run's settings with the case's own profile (made once per profile, not per file)."""
+    return dataclasses.replace(settings, profile=profile)
 
 
 def inputs(paths: Iterable[str], settings: Settings) -> Iterator[str | Job | FileResult]:
