@@ -62,7 +62,8 @@ def _no_sessions(case: CaseFile) -> Skip | None:
     return None if case.sessions else Skip("no sessions are recorded", absent="sessions")
 
 
-def _no_waivers(case: CaseFile) -> Skip | None:
+def no_waivers(case: CaseFile) -> Skip | None:
+    """No waiver is recorded: the rules about waivers have nothing to judge."""
     return None if case.waivers else Skip("no waiver is recorded", absent="waivers")
 
 
@@ -127,7 +128,7 @@ def staff_hold_roles(case: CaseFile) -> Iterator[Breach]:
 @rule(
     "DATA-006",
     needs=(),
-    applies=_no_waivers,
+    applies=no_waivers,
     title="Waivers are valid",
     severity=Severity.error,
     stage=Stage.referral,

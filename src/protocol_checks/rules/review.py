@@ -13,6 +13,7 @@ from protocol_checks.acceptance import REVIEW_PROBLEMS, covered, review_problem
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity, json_path
+from protocol_checks.rules.integrity import no_waivers
 from protocol_checks.rules.registry import REGISTRY, Breach, JudgedBy, rule
 
 _REVIEW_VARIANTS = {key: f"A {{record}}'s review does not count: {text}."
@@ -31,10 +32,6 @@ def _matches(scope: str | None, target: Any, case: CaseFile, protocol: JudgedBy)
                for b in target.bind(protocol)(case))
 
 
-def _no_waivers(case: CaseFile) -> Skip | None:
-    return None if case.waivers else Skip("no waiver is recorded", absent="waivers")
-
-
 def _no_deviations(case: CaseFile) -> Skip | None:
     return None if case.deviations else Skip("no deviation is recorded", absent="deviations")
 
@@ -48,7 +45,7 @@ _REVIEWERS = ("Who may review is a setting of each release, reviewer_roles: by d
     uses=("reviewer_roles",),
     since="1.1.0",
     needs=(),
-    applies=_no_waivers,
+    applies=no_waivers,
     title="Waivers are reviewed by a second staff member",
     severity=Severity.error,
     stage=Stage.referral,
