@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from protocol_checks.adapt import Adapted, adapt
-from protocol_checks.profile import ProfileError, load_profile, stamp
+from protocol_checks.profile import ProfileError, line_of, load_profile, stamp
 from protocol_checks.protocol import load_protocol
 from protocol_checks.protocols import protocol_for
 from protocol_checks.release import YAML_LOADER
@@ -25,19 +25,10 @@ _LOCATION = re.compile(r"^(?P<at>[a-z_]+(?:\.[A-Za-z0-9_-]+)*)[: ]")
 def _line(path: str, dotted: str) -> int | None:
     """The line in the profile file of the entry at ``dotted`` (e.g. settings.report_interval_days)."""
     try:
-        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
-    line = None
-    for part in dotted.split("."):
-        if not isinstance(node, yaml.MappingNode):
-            break
-        line = node.start_mark.line + 1
-        node = next((v for k, v in node.value if k.value == part), None)
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
+    return line_of(root, tuple(dotted.split(".")))
 
 
 def local_protocol(version: str, path: str) -> Adapted | None:

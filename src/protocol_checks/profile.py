@@ -170,7 +170,7 @@ class Profile(_Strict):
         return items
 
 
-def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+def line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     """The line of the YAML node at ``loc`` (or of its nearest ancestor), 1-based."""
     node, line = root, None
     for part in loc:
@@ -229,7 +229,7 @@ def parse_profile(text: str, name: str) -> Profile:
         lines = []
         for error in exc.errors(include_url=False, include_input=False):
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-            line = _line_of(root, loc)
+            line = line_of(root, loc)
             lines.append(f"{name}:{line or 1}: {error['msg']} (at {_where(loc)})")
         raise ProfileError("\n".join(lines)) from None
 

@@ -23,41 +23,35 @@ from protocol_checks.sphinxext.common import ProtocolDirective, table, warn, xre
 from protocol_checks.sphinxext.warnings_ import ProtocolWarning
 
 
-def setting_nodes(config: object, name: str) -> list[nodes.Node]:
-    """A setting's value in this edition; a local value is marked *local*, with the base value
-    and the rationale (on hover, and in print beside it), linking to the annex entry."""
+def _marked(config: object, kind: str, subject: str, value: nodes.Node) -> list[nodes.Node]:
+    """``value``, and when the edition's profile changed it, a *local* mark with the base value
+    and the rationale (on hover, and in print beside it) linking to the annex entry."""
     found = edition(config)  # type: ignore[arg-type]
-    settings = edition_protocol(config).release.settings  # type: ignore[arg-type]
-    value = nodes.inline(text=settings.value_text(name), classes=["setting-value"])
-    change = next((c for c in found[0].changes if c.kind == "setting" and c.subject == name),
+    change = next((c for c in found[0].changes if c.kind == kind and c.subject == subject),
                   None) if found else None
     if change is None:
         return [value]
     mark = nodes.abbreviation(text="local", explanation=(
-        f"Local setting; the base protocol has {change.base}. {change.rationale}"),
+        f"Local {kind}; the base protocol has {change.base}. {change.rationale}"),
         classes=["local-mark"])
     return [value, nodes.Text(" ("), mark, nodes.Text("; "),
             xref("ref", change.anchor, f"base {change.base}"), nodes.Text(")")]
+
+
+def setting_nodes(config: object, name: str) -> list[nodes.Node]:
+    """A setting's value in this edition, marked when it is local."""
+    settings = edition_protocol(config).release.settings  # type: ignore[arg-type]
+    return _marked(config, "setting", name,
+                   nodes.inline(text=settings.value_text(name), classes=["setting-value"]))
 
 
 def severity_nodes(config: object, rule_id: str) -> list[nodes.Node]:
-    """A rule's severity in this edition; a severity the profile tightened is marked *local*
-    with the base severity and the rationale."""
-    protocol = edition_protocol(config)  # type: ignore[arg-type]
-    rule = protocol.rules.get(rule_id)
+    """A rule's severity in this edition, marked when the profile tightened it."""
+    rule = edition_protocol(config).rules.get(rule_id)  # type: ignore[arg-type]
     if rule is None:
         return [nodes.Text("withdrawn")]
-    value = nodes.inline(text=rule.severity.value, classes=["severity-value"])
-    found = edition(config)  # type: ignore[arg-type]
-    change = next((c for c in found[0].changes if c.kind == "severity" and c.subject == rule_id),
-                  None) if found else None
-    if change is None:
-        return [value]
-    mark = nodes.abbreviation(text="local", explanation=(
-        f"Local severity; the base protocol has {change.base}. {change.rationale}"),
-        classes=["local-mark"])
-    return [value, nodes.Text(" ("), mark, nodes.Text("; "),
-            xref("ref", change.anchor, f"base {change.base}"), nodes.Text(")")]
+    return _marked(config, "severity", rule_id,
+                   nodes.inline(text=rule.severity.value, classes=["severity-value"]))
 
 
 class SeverityRole(SphinxRole):
