@@ -29,7 +29,7 @@ from protocol_checks.profile import (
 )
 from protocol_checks.profile_template import starting_profile
 from protocol_checks.protocol import load_protocol
-from protocol_checks.release import Settings, all_releases
+from protocol_checks.release import Settings, all_releases, newest_published, working_release
 from protocol_checks.streams import Streams
 
 
@@ -135,8 +135,9 @@ def _show(path: str, streams: Streams, as_json: bool) -> int:
 
 def _check(path: str, streams: Streams) -> int:
     """Validate the profile and apply it to every release this tool judges by; conflicts
-    with the newest release make the exit status 1 (review before adopting the release)."""
-    newest = load_protocol().release.version
+    with the newest published release make the exit status 1 (review before adopting it); a
+    draft's are shown, since a draft may change before it is published."""
+    newest = (newest_published() or working_release()).version
     status = EXIT_OK
     for r in all_releases():
         try:
