@@ -14,15 +14,52 @@ def day(n: int) -> str:
 
 
 def new_case(**changes: object) -> dict:
-    """What `protocol-checks new` prints: a case valid at referral, dated today, on the newest
-    published release (1.1.0), so it has no finding at all (not even DATA-009)."""
-    today = date.today().isoformat()
+    """A case valid at referral on the newest published release (1.1.0), with no finding at
+    all (not even DATA-009)."""
+    today = day(30)
     case: dict = {
         "protocol_version": "1.1.0", "case_id": "CASE-0001", "stage": "referral", "as_of": today,
         "referral": {"received_on": today, "source": "other", "legal_basis": "none"},
     }
     case.update(changes)
     return case
+
+
+FILLED = {"as_of": day(30), "received_on": day(0), "source": "other", "legal_basis": "none"}
+"""Values for the placeholders of a referral case that make it clean (the rest by type)."""
+
+
+def filled(skeleton: dict, values: dict[str, object] | None = None) -> dict:
+    """A skeleton from `protocol-checks new` with every placeholder replaced: by the value
+    ``values`` (default :data:`FILLED`) gives for its field name, else the first choice of
+    an enumeration, a fixed date, a staff ID, true or a short text, read from the schema."""
+    from protocol_checks.placeholders import PLACEHOLDER, _spec_at
+
+    chosen = FILLED if values is None else values
+
+    def value_at(path: tuple) -> object:
+        name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if name in chosen:
+            return chosen[name]
+        spec = _spec_at(path) or {}
+        if "enum" in spec:
+            return spec["enum"][0]
+        if spec.get("format") == "date":
+            return day(0)
+        if "pattern" in spec:
+            return "STAFF-001"
+        return {"boolean": True, "integer": 1}.get(spec.get("type"), "Synthetic text.")
+
+    def walk(node: object, path: tuple) -> object:
+        if node == PLACEHOLDER:
+            return value_at(path)
+        if isinstance(node, dict):
+            return {k: walk(v, (*path, k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, (*path, i)) for i, v in enumerate(node)]
+        return node
+
+    return walk(skeleton, ())  # type: ignore[return-value]
 
 
 def clean_treatment_case() -> dict:

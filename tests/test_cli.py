@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from casefactory import CLI, clean_treatment_case, new_case
+from casefactory import CLI, clean_treatment_case, filled, new_case
 
 from protocol_checks import __version__
 from protocol_checks.release import supported_versions, working_release
@@ -558,13 +558,15 @@ def test_schema_command(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "schema.json").read_text()) == schema
 
 
-def test_new_case_validates_against_schema(tmp_path: Path) -> None:
+def test_a_filled_new_case_validates_against_schema(tmp_path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(run_cli("schema", cwd=tmp_path).stdout)
-    case = json.loads(run_cli("new", cwd=tmp_path).stdout)
-    jsonschema.Draft202012Validator(schema).validate(case)
-    broken = dict(case, stage="nowhere")
-    assert not jsonschema.Draft202012Validator(schema).is_valid(broken)
+    skeleton = json.loads(run_cli("new", cwd=tmp_path).stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not validator.is_valid(skeleton)  # placeholders never pass
+    case = filled(skeleton)
+    validator.validate(case)
+    assert not validator.is_valid(dict(case, stage="nowhere"))
 
 
 def test_rules_command(tmp_path: Path) -> None:
@@ -658,24 +660,32 @@ def test_checklist_unknown_name(tmp_path: Path) -> None:
     assert proc.stdout == ""
 
 
-def test_new_validates_cleanly(tmp_path: Path) -> None:
+def test_new_lists_what_is_left_to_fill_and_is_clean_once_filled(tmp_path: Path) -> None:
     new = run_cli("new", cwd=tmp_path)
     assert new.returncode == 0
     case = json.loads(new.stdout)
-    assert case["case_id"] == "CASE-0001" and case["stage"] == "referral"
-    assert case["as_of"] == date.today().isoformat()
+    assert case["stage"] == "referral" and re.fullmatch(r"CASE-[A-Z0-9]{6}", case["case_id"])
+    assert case["as_of"] == "<fill in>"  # never today's date, which would pass unnoticed
+    first = run_cli("validate", "-", cwd=tmp_path, stdin=new.stdout.encode())
+    assert first.returncode == 2
+    paths = re.findall(r"INPUT to fill in: .* \(at (\S+)\)", first.stdout)
+    assert paths == ["$.as_of", "$.referral.received_on", "$.referral.source",
+                     "$.referral.legal_basis"]  # what is left, in the order of the file
+    assert "1 invalid (not a valid case file)" in first.stdout
     checked = run_cli("validate", "--fail-on", "advice", "-", cwd=tmp_path,
-                      stdin=new.stdout.encode())
+                      stdin=json.dumps(filled(case)).encode())
     assert checked.returncode == 0, checked.stdout
     custom = run_cli("new", "--case-id", "CASE-0777", cwd=tmp_path)
     assert json.loads(custom.stdout)["case_id"] == "CASE-0777"
+    others = {json.loads(run_cli("new", cwd=tmp_path).stdout)["case_id"] for _ in range(3)}
+    assert len(others | {case["case_id"]}) == 4  # a new ID each time
 
 
 def test_new_refuses_identifying_case_id(tmp_path: Path) -> None:
     proc = run_cli("new", "--case-id", "John Smith", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert "--case-id must look like CASE-0001" in proc.stderr
+    assert "--case-id must look like CASE-0042" in proc.stderr
 
 
 # --------------------------------------------------------------------------------------------
@@ -842,3 +852,26 @@ def test_output_file_appears_whole_and_replaces_an_old_report(tmp_path: Path) ->
     assert proc.returncode == 0
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.json", "report.json"]
+
+
+def test_two_files_with_one_case_id_are_a_finding_in_any_release(tmp_path: Path) -> None:
+    """RUN-001: a later file with a case ID already seen in the run names the first file;
+    the case ID itself is never printed; the cache keeps only a digest and finds it again."""
+    first, copy, other = (tmp_path / n for n in ("a.json", "b.json", "c.json"))
+    first.write_text(json.dumps(new_case(case_id="CASE-7Q7Q")), encoding="utf-8")
+    copy.write_text(json.dumps(new_case(case_id="CASE-7Q7Q", protocol_version="1.0.0")),
+                    encoding="utf-8")
+    other.write_text(json.dumps(new_case(case_id="CASE-8R8R")), encoding="utf-8")
+    for extra in ((), ("--cache", str(tmp_path / "cache")), ("--cache", str(tmp_path / "cache"))):
+        done = run_cli("validate", "--format", "json", *extra, "a.json", "b.json", "c.json",
+                       cwd=tmp_path)
+        assert done.returncode == 1, done.stdout + done.stderr
+        results = {r["file"]: r for r in json.loads(done.stdout)["results"]}
+        found = [f for f in results["b.json"]["findings"] if f["rule"] == "RUN-001"]
+        assert len(found) == 1 and found[0]["path"] == "$.case_id"
+        assert "(a.json)" in found[0]["message"]
+        assert all(f["rule"] != "RUN-001" for n in ("a.json", "c.json")
+                   for f in results[n]["findings"])
+        assert "7Q7Q" not in done.stdout + done.stderr
+    assert "7Q7Q" not in "".join(p.read_text(errors="replace")
+                                 for p in (tmp_path / "cache").rglob("*") if p.is_file())

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from casefactory import filled
 
 ROOT = Path(__file__).resolve().parents[1]
 HOWTO = ROOT / "docs" / "howto"
@@ -40,7 +41,7 @@ def _env(**extra: str) -> dict[str, str]:
 def _new_case(case_id: str) -> dict:
     done = subprocess.run([CLI, "new", "--case-id", case_id], capture_output=True, text=True,
                           check=True)
-    return json.loads(done.stdout)
+    return filled(json.loads(done.stdout))
 
 
 def _fill(cases: Path, which: str) -> None:

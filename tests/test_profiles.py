@@ -13,8 +13,7 @@ from test_cli import run_cli
 
 from protocol_checks.adapt import adapt
 from protocol_checks.profile import ProfileError, parse_profile
-from protocol_checks.protocol import load_protocol
-from protocol_checks.protocols import protocol_for
+from protocol_checks.protocols import followed_protocol, protocol_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = ROOT / "examples" / "profiles"
@@ -97,7 +96,7 @@ def test_profile_new_prints_a_profile_that_loads() -> None:
     done = run_cli("profile", "new", cwd=ROOT)
     assert done.returncode == 0
     profile = parse_profile(done.stdout, "new.yaml")
-    assert profile.base_release == load_protocol().release.version
+    assert profile.base_release == followed_protocol().release.version
     assert "report_interval_days" in done.stdout and "allowed 28 to 182" in done.stdout
 
 

@@ -39,6 +39,7 @@ from protocol_checks.protocol import Protocol, checklist_dir
 from protocol_checks.protocols import protocol_for
 from protocol_checks.release import releases_dir
 from protocol_checks.rules import REGISTRY, Rule
+from protocol_checks.run_checks import case_tag
 
 _PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STAGES = frozenset(s.value for s in Stage)
@@ -154,7 +155,7 @@ class ResultCache:
             return None  # a damaged entry is simply checked again
 
     def _decode(self, name: str, entry: list, profile: str | None) -> FileResult | None:
-        day, stage, release, rows = entry
+        day, stage, release, rows, tag = entry
         if not isinstance(day, str) or day > self.day or stage not in _STAGES:
             return None  # made on a later day than today (the clock went back), or damaged
         if day != self.day and not self.settles:
@@ -179,16 +180,18 @@ class ResultCache:
             findings.append(Finding(rule.id, rule.severity, messages[messages.index(message)],
                                     tuple(path), line, waived, deviation,
                                     protocol.local.get(rule.id, ())))
-        return FileResult(name, findings=findings, stage=at.value, release=release)
+        return FileResult(name, findings=findings, stage=at.value, release=release,
+                          case_tag=bytes.fromhex(tag) if isinstance(tag, str) else None)
 
     def put(self, key: str, result: FileResult) -> None:
         """Keep a fresh result; unreadable files are not kept (their messages are not fixed
         sentences a rule owns, so they could not be checked on reading)."""
         if result.problems or result.stage is None or key in self.new:
             return
+        tag = case_tag(result.case_id, self.store.key).hex() if result.case_id else None
         text = json.dumps([self.day, result.stage, result.release, [
             [f.rule_id, f.severity.value, f.message, list(f.path), f.line, f.waived, f.deviation]
-            for f in result.findings]], separators=(",", ":"))
+            for f in result.findings], tag], separators=(",", ":"))
         self.new[key] = f"{self._seal(key, text)}:{text}"
 
     def save(self) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from protocol_checks.cache import ResultCache
 from protocol_checks.findings import FileResult
 from protocol_checks.inputs import Settings, use_cache
+from protocol_checks.run_checks import CaseIds
 from protocol_checks.workers import run
 
 
@@ -27,13 +28,15 @@ class Checker:
                       if cache_dir else None)
 
     def results(self) -> Iterator[FileResult]:
-        """Every input's result in input order, storing fresh ones in the cache."""
+        """Every input's result in input order, storing fresh ones in the cache, with the
+        checks across files (:mod:`protocol_checks.run_checks`) added, never cached."""
         use_cache(self.cache)  # before workers are forked, so they inherit it
+        case_ids = CaseIds(self.cache.store.key if self.cache is not None else None)
         try:
             for result in run(self.paths, self.settings, jobs=self.jobs):
                 if self.cache is not None and result.digest is not None:
                     self.cache.put(result.digest, result)
-                yield result
+                yield case_ids.check(result)
         finally:
             use_cache(None)
 

@@ -16,8 +16,8 @@ from protocol_checks.loader import MAX_BYTES, Loaded, load, parse
 from protocol_checks.local import local_protocol
 from protocol_checks.names import display_name
 from protocol_checks.output import write_json
-from protocol_checks.protocol import Protocol, load_protocol
-from protocol_checks.protocols import protocol_for
+from protocol_checks.protocol import Protocol
+from protocol_checks.protocols import followed_protocol, protocol_for
 from protocol_checks.status import MARKS, ItemResult, mark
 from protocol_checks.streams import Streams
 
@@ -26,10 +26,10 @@ def checklist(args: argparse.Namespace, streams: Streams) -> int:
     chosen_release = getattr(args, "protocol_version", None)
     profile = getattr(args, "profile_path", None)
     if profile is not None:
-        adapted = local_protocol(chosen_release or load_protocol().release.version, profile)
+        adapted = local_protocol(chosen_release or followed_protocol().release.version, profile)
         protocol = adapted.protocol if adapted is not None else None
     else:
-        protocol = protocol_for(chosen_release) if chosen_release else load_protocol()
+        protocol = protocol_for(chosen_release) if chosen_release else followed_protocol()
     if protocol is None:
         streams.say("protocol-checks: --protocol-version names a release this tool does not "
                     "judge; 'protocol-checks --version' lists them")

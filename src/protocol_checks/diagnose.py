@@ -15,18 +15,14 @@ import sys
 from pydantic import BaseModel, ValidationError
 
 from protocol_checks.case import CaseFile
-from protocol_checks.case_fields import (
-    ITEM_ID_PATTERN,
-    PSEUDONYMOUS_PATTERN,
-    RULE_ID_PATTERN,
-    SCOPE_PATTERN,
-)
 from protocol_checks.duplicates import DuplicateKey, parse_unique
 from protocol_checks.evidence import _model_of
 from protocol_checks.findings import InputProblem, Path, json_path
+from protocol_checks.format_words import PATTERN_WORDS
 from protocol_checks.locate import Located, PathLines, find_bare_token, scan
+from protocol_checks.placeholders import placeholders, to_fill
 from protocol_checks.reading import decode
-from protocol_checks.shapes import KNOWN_NAMES
+from protocol_checks.shapes import KNOWN_NAMES, json_names
 
 
 def safe_path(path: Path) -> str:
@@ -112,7 +108,7 @@ def against_schema(exc: ValidationError, data: bytes) -> tuple[str, list[InputPr
 def _duplicate_problem(located: Located) -> InputProblem:
     path, line = located.duplicates[0] if located.duplicates else ((), None)
     return InputProblem("duplicate key: the same field appears twice in one object, so its value "
-                        "is ambiguous", line, None, safe_path(path))
+                        "is ambiguous", line, None, safe_path(path), invalid=True)
 
 
 def diagnose(data: bytes) -> tuple[CaseFile | None, str | None, list[InputProblem]]:
@@ -147,11 +143,28 @@ def diagnose(data: bytes) -> tuple[CaseFile | None, str | None, list[InputProble
         return None, text, [InputProblem(
             "a \\u escape encodes a lone surrogate, which is not a character",
             scan(text).line_of(surrogate), None, safe_path(surrogate))]
+    holes = placeholders(parsed)
     try:
         case = CaseFile.model_validate_json(data)
     except ValidationError as exc:
-        return None, text, _schema_problems(_errors(exc), text)
+        return None, text, _with_placeholders(holes, _errors(exc), text)
+    if holes:
+        return None, text, _with_placeholders(holes, [], text)
     return case, text, []
+
+
+def _with_placeholders(holes: list[Path], errors: list, text: str) -> list[InputProblem]:
+    """Each placeholder as what to fill in, with the schema problems found elsewhere."""
+    if not holes:
+        return _schema_problems(errors, text)
+    located = scan(text)
+    filled = set(holes)
+    problems = [InputProblem(to_fill(path), located.line_of(path), None, safe_path(path),
+                             invalid=True) for path in holes]
+    problems += _schema_problems([e for e in errors if tuple(e["loc"]) not in filled], text,
+                                 located)
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
 
 
 def _lone_surrogate(parsed: object) -> Path | None:
@@ -204,7 +217,9 @@ def _unknown_field(path: Path) -> str:
     itself is named only when it is that close to a field name (so it is a typing slip, not a
     value someone wrote as a key)."""
     key, model = path[-1] if path else "", _model_at(path[:-1])
-    fields = list(model.model_fields) if model is not None else []
+    if key == "$schema":
+        return "unknown field: $schema is allowed only at the top level of the file"
+    fields = json_names(model) if model is not None else []
     near = (difflib.get_close_matches(key, fields, n=1, cutoff=0.75)
             if isinstance(key, str) and _FIELD_LIKE.match(key) else [])
     if near:
@@ -214,20 +229,11 @@ def _unknown_field(path: Path) -> str:
 
 
 _PATTERN = re.compile(r"^String should match pattern '(?P<pattern>.*)'$")
-_IN_WORDS = {
-    PSEUDONYMOUS_PATTERN: "capital letters, a hyphen, then digits or capitals (for example "
-    "CASE-0042 or STAFF-017)",
-    RULE_ID_PATTERN: "three to five capital letters, a hyphen and three digits (for example "
-    "MOD-006)",
-    ITEM_ID_PATTERN: "two capital letters, a hyphen and one or two digits (for example BA-7)",
-    SCOPE_PATTERN: "a JSON path in this file (for example $.sessions[14])",
-}
-"""The format's patterns, said in words (the regular expressions mean little to staff)."""
 
 
 def _pattern_in_words(msg: str) -> str:
     found = _PATTERN.match(msg)
-    words = _IN_WORDS.get(found.group("pattern")) if found else None
+    words = PATTERN_WORDS.get(found.group("pattern")) if found else None
     return f"should be {words}" if words else msg
 
 
@@ -260,6 +266,7 @@ def _schema_problems(errors: list, text: str,
                 message = "nesting is too deep to be a case file"
         else:
             message = error["msg"]
-        problems.append(InputProblem(message, line, column, safe_path(path)))
+        problems.append(InputProblem(message, line, column, safe_path(path),
+                                     invalid=kind != "json_invalid"))
     problems.sort(key=lambda p: p.line or 0)
     return problems

@@ -11,8 +11,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def for_summary(summary: Summary, fail_on: Severity) -> int:
-    """A run's status: unreadable input outranks findings, which outrank a clean run."""
-    if summary.unreadable:
+    """A run's status: input that could not be checked (unreadable or invalid) outranks
+    findings, which outrank a clean run."""
+    if summary.not_checked:
         return EXIT_BAD_INPUT
     failing = sum(summary.count(s) for s in Severity if s.rank >= fail_on.rank)
     return EXIT_FINDINGS if failing else EXIT_OK

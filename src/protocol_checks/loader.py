@@ -19,6 +19,7 @@ from protocol_checks.case import CaseFile
 from protocol_checks.diagnose import against_schema, diagnose
 from protocol_checks.duplicates import unambiguous
 from protocol_checks.findings import InputProblem
+from protocol_checks.placeholders import MARK
 from protocol_checks.reading import BOM, MAX_BYTES, read_bytes
 from protocol_checks.shapes import KNOWN_NAMES
 
@@ -48,10 +49,11 @@ def parse(data: bytes) -> Loaded:
     """Parse bytes into a case file, or report precisely why not.
 
     Fast path: one validation straight from bytes in pydantic's parser, plus a duplicate-key
-    count. Anything unusual (a failure, a BOM, NUL bytes, ``\\u`` escapes, duplicate keys)
-    takes the careful path, which parses again to name and locate the problem.
+    count. Anything unusual (a failure, a BOM, NUL bytes, ``\\u`` escapes, duplicate keys, a
+    ``<`` that may start a placeholder left to fill) takes the careful path, which parses
+    again to name and locate the problem.
     """
-    if data[:3] != BOM and b"\x00" not in data and b"\\u" not in data:
+    if data[:3] != BOM and b"\x00" not in data and b"\\u" not in data and MARK not in data:
         try:
             case = CaseFile.model_validate_json(data)
         except ValidationError as exc:

@@ -15,8 +15,7 @@ import yaml
 
 from protocol_checks.adapt import Adapted, adapt
 from protocol_checks.profile import ProfileError, line_of, load_profile, stamp
-from protocol_checks.protocol import load_protocol
-from protocol_checks.protocols import protocol_for
+from protocol_checks.protocols import followed_protocol, protocol_for
 from protocol_checks.release import YAML_LOADER
 
 _LOCATION = re.compile(r"^(?P<at>[a-z_]+(?:\.[A-Za-z0-9_-]+)*)[: ]")
@@ -44,7 +43,7 @@ def _local(version: str, path: str, _stamp: tuple[int, int]) -> Adapted | None:
         return None
     profile = load_profile(path)
     try:
-        return adapt(base, profile, strict=version == load_protocol().release.version)
+        return adapt(base, profile, strict=version == followed_protocol().release.version)
     except ProfileError as exc:
         text = str(exc)
         found = _LOCATION.match(text)
@@ -56,7 +55,7 @@ def unusable(path: str) -> str | None:
     """Why the profile at ``path`` cannot be used (its located problems), or None. Checked by
     applying it to the newest release, as a run does before judging any case under it."""
     try:
-        local_protocol(load_protocol().release.version, path)
+        local_protocol(followed_protocol().release.version, path)
     except ProfileError as exc:
         return str(exc)
     return None

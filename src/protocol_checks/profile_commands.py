@@ -28,8 +28,8 @@ from protocol_checks.profile import (
     load_profile,
 )
 from protocol_checks.profile_template import starting_profile
-from protocol_checks.protocol import load_protocol
-from protocol_checks.release import Settings, all_releases, newest_published, working_release
+from protocol_checks.protocols import followed_protocol
+from protocol_checks.release import Settings, all_releases
 from protocol_checks.streams import Streams
 
 
@@ -78,7 +78,7 @@ def prepare(args: argparse.Namespace, paths: list[str],
         return None, None
     try:
         profile = load_profile(path)
-        adapted = local_protocol(load_protocol().release.version, path)
+        adapted = local_protocol(followed_protocol().release.version, path)
     except ProfileError as exc:
         raise NoProfile(str(exc)) from None
     assert adapted is not None
@@ -108,7 +108,7 @@ def _origin_rows(adapted: Adapted) -> list[tuple[str, str, str]]:
 
 
 def _show(path: str, streams: Streams, as_json: bool) -> int:
-    newest = load_protocol().release.version
+    newest = followed_protocol().release.version
     adapted = local_protocol(newest, path)
     assert adapted is not None
     profile = load_profile(path)
@@ -118,6 +118,7 @@ def _show(path: str, streams: Streams, as_json: bool) -> int:
             "base_release": profile.base_release, "applied_to": newest,
             "settings": [{"name": n, "value": v, "origin": o} for n, v, o in _origin_rows(adapted)],
             "changes": [vars(c) for c in adapted.changes],
+            "targets": dict(profile.targets),
             "conflicts": list(adapted.conflicts)}, streams.out)
         return EXIT_OK
     out = [f"Service profile {display_name(path)}: {profile.service.name}",
@@ -127,6 +128,9 @@ def _show(path: str, streams: Streams, as_json: bool) -> int:
     out += ["", "Local changes:"]
     out += [f"  {c.kind:<10} {c.subject:<24} {c.base or '-'} -> {c.local}  ({c.author}: "
             f"{c.rationale})" for c in adapted.changes] or ["  none"]
+    out += ["", "Audit targets (percent of measured cases; 100 for every other item):"]
+    out += [f"  {item:<10} {target:g}%" for item, target in profile.targets.items()] or [
+        "  none: every item's target is 100%"]
     if adapted.conflicts:
         out += ["", "Conflicts:", *(f"  {c}" for c in adapted.conflicts)]
     streams.out.write("\n".join(out) + "\n")
@@ -137,7 +141,7 @@ def _check(path: str, streams: Streams) -> int:
     """Validate the profile and apply it to every release this tool judges by; conflicts
     with the newest published release make the exit status 1 (review before adopting it); a
     draft's are shown, since a draft may change before it is published."""
-    newest = (newest_published() or working_release()).version
+    newest = followed_protocol().release.version
     status = EXIT_OK
     for r in all_releases():
         try:
@@ -173,7 +177,7 @@ def profile_command(args: argparse.Namespace, streams: Streams) -> int:
         load_profile(path)
         if args.action == "check":
             return _check(path, streams)
-        local_protocol(load_protocol().release.version, path)
+        local_protocol(followed_protocol().release.version, path)
         return _show(path, streams, args.format == "json")
     except (NoProfile, ProfileError) as exc:
         streams.say(f"protocol-checks: {exc}")

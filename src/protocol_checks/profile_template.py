@@ -8,7 +8,7 @@ the profile model would refuse, or miss one it allows.
 from __future__ import annotations
 
 from protocol_checks.profile import PROFILE_NAME, TERM_NAMES
-from protocol_checks.protocol import load_protocol
+from protocol_checks.protocols import followed_protocol
 from protocol_checks.release import Settings
 
 
@@ -19,7 +19,7 @@ def _yaml_value(value: object) -> str:
 
 
 def starting_profile() -> str:
-    protocol = load_protocol()
+    protocol = followed_protocol()
     settings = protocol.release.settings
     lines = [
         f"# {PROFILE_NAME}: this service's adaptation of the protocol (see the handbook's",

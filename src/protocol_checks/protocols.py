@@ -17,7 +17,13 @@ from protocol_checks.case import Stage
 from protocol_checks.findings import Severity
 from protocol_checks.ledger import read_ledger
 from protocol_checks.protocol import Checklist, Protocol, ProtocolError, load_protocol
-from protocol_checks.release import Settings, all_releases, release, working_release
+from protocol_checks.release import (
+    Settings,
+    all_releases,
+    newest_published,
+    release,
+    working_release,
+)
 from protocol_checks.rules import REGISTRY, Rule
 
 
@@ -52,6 +58,15 @@ def protocol_for(version: str) -> Protocol | None:
         "settings": Settings.model_validate(ledger["settings"])})
     rules = [_rule_as_recorded(rid, rec) for rid, rec in ledger["rules"].items()]
     return Protocol(checklists, rules, settings_release)
+
+
+def followed_protocol() -> Protocol:
+    """The protocol of the newest release teams may follow: never a draft while a release is
+    published. A run judges by it when a case names no release it knows, and ``rules``,
+    ``explain``, ``checklist`` and service profiles show it."""
+    found = protocol_for((newest_published() or working_release()).version)
+    assert found is not None
+    return found
 
 
 def releases_of(rule_id: str) -> list[str]:

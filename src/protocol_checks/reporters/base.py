@@ -16,6 +16,9 @@ class Summary:
     files: int = 0
     files_with_findings: int = 0
     unreadable: int = 0
+    """Files not read as JSON (missing, unreadable, not UTF-8, malformed JSON)."""
+    invalid: int = 0
+    """Files read as JSON that are not valid case files (schema errors, placeholders)."""
     by_severity: Counter[str] = field(default_factory=Counter)
     by_rule: Counter[str] = field(default_factory=Counter)
     by_stage: Counter[str] = field(default_factory=Counter)
@@ -24,7 +27,10 @@ class Summary:
     def add(self, result: FileResult) -> None:
         self.files += 1
         if result.unreadable:
-            self.unreadable += 1
+            if result.invalid:
+                self.invalid += 1
+            else:
+                self.unreadable += 1
             return
         if result.stage:
             self.by_stage[result.stage] += 1
@@ -38,6 +44,11 @@ class Summary:
             if not f.settled:
                 self.by_rule[f.rule_id] += 1
 
+    @property
+    def not_checked(self) -> int:
+        """Files whose problems stopped the check: unreadable or invalid."""
+        return self.unreadable + self.invalid
+
     def count(self, severity: Severity | str) -> int:
         return self.by_severity[str(severity)]
 
@@ -46,6 +57,7 @@ class Summary:
             "files": self.files,
             "files_with_findings": self.files_with_findings,
             "unreadable": self.unreadable,
+            "invalid": self.invalid,
             "errors": self.count("error"),
             "warnings": self.count("warning"),
             "advice": self.count("advice"),

@@ -44,7 +44,8 @@ class GithubReporter(Reporter):
     def file(self, result: FileResult) -> None:
         name = os_name(result.name)
         for p in result.problems:
-            self._emit("error", name, p.line, "unreadable case file", p.located_message)
+            title = "invalid case file" if p.invalid else "unreadable case file"
+            self._emit("error", name, p.line, title, p.located_message)
         for f in result.findings:
             if not f.settled:
                 self._emit(_LEVEL[f.severity], name, f.line, f.rule_id,
@@ -58,4 +59,6 @@ class GithubReporter(Reporter):
                            "annotated (GitHub's limit); see the text or SARIF output\n")
         self.out.write(
             f"protocol-checks: {s['files']} files, {s['errors']} errors, {s['warnings']} "
-            f"warnings, {s['advice']} advice, {s['unreadable']} unreadable\n")
+            f"warnings, {s['advice']} advice, "
+            + (f"{s['invalid']} invalid, " if s["invalid"] else "")
+            + f"{s['unreadable']} unreadable\n")

@@ -20,14 +20,21 @@ from protocol_checks.reporters.base import Reporter, Summary
 FORMAT_VERSION = 1
 
 
+def _status(result: FileResult) -> str:
+    if result.problems:
+        return "invalid" if result.invalid else "unreadable"
+    return "findings" if result.findings else "ok"
+
+
 def result_dict(result: FileResult, base: str = "") -> dict:
     return {
         "file": os_name(result.name),
-        "status": "unreadable" if result.problems else ("findings" if result.findings else "ok"),
+        "status": _status(result),
         "stage": result.stage,
         "release": result.release,
         "problems": [
-            {"message": p.message, "line": p.line, "column": p.column, "path": p.path}
+            {"message": p.message, "line": p.line, "column": p.column, "path": p.path,
+             "invalid": p.invalid}
             for p in result.problems
         ],
         "findings": [

@@ -13,6 +13,7 @@ from protocol_checks.names import name_bytes
 from protocol_checks.protocol import load_protocol
 from protocol_checks.reporters.base import Reporter, Summary
 from protocol_checks.rules import all_rules
+from protocol_checks.run_checks import RUN_CHECKS
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.advice: "note"}
@@ -48,6 +49,11 @@ class SarifReporter(Reporter):
             }
             for r in known
         ]
+        rules += [{
+            "id": c.id, "name": c.title, "shortDescription": {"text": c.title},
+            "fullDescription": {"text": c.rationale}, "helpUri": rule_url(base, c.id),
+            "defaultConfiguration": {"level": _LEVEL[c.severity]},
+        } for c in RUN_CHECKS]
         rules.append({
             "id": "INPUT",
             "name": "Unreadable case file",

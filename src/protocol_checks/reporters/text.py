@@ -54,6 +54,8 @@ class TextReporter(Reporter):
             parts.append(f"{s['waived']} waived")
         if s["deviations"]:
             parts.append(f"{s['deviations']} recorded deviation{'s' if s['deviations'] != 1 else ''}")
+        if s["invalid"]:
+            parts.append(f"{s['invalid']} invalid (not a valid case file)")
         if s["unreadable"]:
             parts.append(f"{s['unreadable']} unreadable")
         self.out.write("\n" + ", ".join(parts) + "\n")

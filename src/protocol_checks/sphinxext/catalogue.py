@@ -9,6 +9,7 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from protocol_checks import run_checks
 from protocol_checks.protocols import protocol_for, releases_of
 from protocol_checks.rules import Rule, all_rules
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
@@ -165,6 +166,32 @@ class RuleSummaryDirective(ProtocolDirective):
         return [result]
 
 
+class RunChecksDirective(ProtocolDirective):
+    """The checks across the files of a run (not rules of a release), with their anchors."""
+
+    def run(self) -> list[nodes.Node]:
+        std = self.env.domains.standard_domain
+        self.env.note_dependency(run_checks.__file__)
+        out: list[nodes.Node] = []
+        for check in run_checks.RUN_CHECKS:
+            std.note_object("protocol-rule", check.id, check.anchor, location=self.get_location())
+            box = nodes.container(ids=[check.anchor], classes=["rule-entry"])
+            title = nodes.rubric(classes=["rule-title"])
+            title += nodes.literal(text=check.id)
+            title += nodes.Text(f"  {check.title}")
+            box += title
+            rows = [(["Severity", [nodes.inline(text=check.severity.value, classes=[
+                         "severity", f"severity-{check.severity}"])]], []),
+                    (["In releases", "every release (a check of the run)"], []),
+                    (["Why", check.rationale], []),
+                    (["What it reports", check.message.format(first="the earlier file")], [])]
+            box += table(["", ""], rows, [18, 82], classes=["rule-fields"])
+            self.set_source_info(box)
+            out.append(box)
+        return out
+
+
 def setup_catalogue(app: Sphinx) -> None:
+    app.add_directive("run-checks", RunChecksDirective)
     app.add_directive("rule-catalogue", RuleCatalogueDirective)
     app.add_directive("rule-summary", RuleSummaryDirective)
