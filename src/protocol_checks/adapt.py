@@ -173,6 +173,19 @@ def _others(profile: Profile) -> list[Adaptation]:
     return out
 
 
+def _targets(profile: Profile, checklists: list[Checklist], version: str,
+             strict: bool) -> list[str]:
+    """Audit targets must name items of the release (a typo would silently audit to 100%);
+    refused for the release the profile is checked against, a conflict for another."""
+    known = {i.id for c in checklists for i in c.items}
+    unknown = [item_id for item_id in profile.targets if item_id not in known]
+    if unknown and strict:
+        raise ProfileError(f"targets.{unknown[0]}: no checklist item {unknown[0]} in release "
+                           f"{version}; 'protocol-checks checklist' lists the items")
+    return [f"the audit target for {i} names no item of release {version}, so it is not used"
+            for i in unknown]
+
+
 _READ_ITEMS = ("ATT-001", "DATA-007")
 """The rules whose findings depend on which items exist (the local items among them)."""
 
@@ -187,6 +200,7 @@ def adapt(base: Protocol, profile: Profile, strict: bool = True) -> Adapted:
     settings, setting_changes, conflicts = _settings(profile, base.release.settings)
     severities, severity_changes, rule_conflicts = _severities(profile, base, strict)
     checklists, item_changes = _checklists(profile, base)
+    conflicts += _targets(profile, checklists, base.release.version, strict)
     changed = {c.subject for c in setting_changes}
     rules = [_in_local_terms(replace(r, severity=severities.get(r.id, r.severity)), profile)
              for r in base.rule_templates]

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from protocol_checks import __version__
+from protocol_checks.editor.options import add_edit_parser
 from protocol_checks.exits import EXIT_BAD_INPUT
 from protocol_checks.reporters import REPORTERS
 from protocol_checks.streams import Streams
@@ -123,11 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--no-progress", action="store_true", help="never show the progress counter")
     _add_profile_options(v)
 
-    r = sub.add_parser("report", help="write a self-contained HTML caseload report",
-                       description="Summarise a caseload as one offline HTML file: totals, "
-                       "findings by rule and by stage, and the cases that need action first.")
+    r = sub.add_parser("report", help="write a self-contained HTML caseload report and audit",
+                       description="Summarise a caseload as one offline HTML file: the audit "
+                       "of each checklist item as a standard, the cases needing action, totals, "
+                       "findings by rule and by stage; or the audit result as JSON.")
     r.add_argument("paths", nargs="+", metavar="PATH")
-    r.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
+    r.add_argument("-o", "--output", metavar="FILE", required=True, help="the file to write")
+    r.add_argument("--format", choices=["html", "json"], default="html",
+                   help="html (default): the report; json: the audit result (format_version 1)")
+    r.add_argument("--save", metavar="DIR", help="save the audit result in DIR as "
+                   "audit-DATE.json and compare with the last one saved there")
+    r.add_argument("--audit-date", type=_iso_date, metavar="DATE",
+                   help="the date the audit is recorded under (default: today)")
     r.add_argument("--handbook-url", metavar="URL", help="base URL of the handbook for links")
     r.add_argument("-j", "--jobs", type=_jobs, default=0, metavar="N",
                    help="worker processes, as for validate (default: auto)")
@@ -164,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--protocol-version", type=_release, metavar="V",
                    help="use release V's checklists and judge the case by V")
     _add_profile_options(c, exclude=False)
+    add_edit_parser(sub, _add_profile_options)
 
     pr = sub.add_parser("profile", help="show, check or start a service profile",
                         description="show: the effective settings with their origin (base or "
@@ -196,9 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "date on the given day.")
     g.add_argument("--on", type=_iso_date, metavar="DATE", help="the day to judge (default: today)")
 
-    n = sub.add_parser("new", help="print a blank case file valid at referral",
-                       description="Print a new case file, valid at the referral stage.")
-    n.add_argument("--case-id", default="CASE-0001", help="pseudonymous case ID")
+    n = sub.add_parser("new", help="start a case file for a stage, with placeholders to fill",
+                       description="Write a starting case file for a stage: every field the "
+                       "stage needs, each holding the placeholder \"<fill in>\", which never "
+                       "validates, so the first validate lists what is left to fill.")
+    n.add_argument("--stage", default="referral",
+                   help="the case's stage (default: referral; a wrong one lists the stages)")
+    n.add_argument("--modality", help="the planned treatment's modality, if chosen")
+    n.add_argument("--case-id", help="pseudonymous case ID (default: a new unique one)")
+    n.add_argument("-o", "--output", metavar="FILE", help="write to FILE (never over a file)")
     return parser
 
 

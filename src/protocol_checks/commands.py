@@ -9,28 +9,26 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 from datetime import date
 
 from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_OK, for_summary
 from protocol_checks.findings import Severity
-from protocol_checks.identifiers import id_problem
 from protocol_checks.output import opened, write_json
 from protocol_checks.streams import Streams
 
 
 def dispatch(args: argparse.Namespace, streams: Streams) -> int:
-    from protocol_checks import checklist_command, release_commands
+    from protocol_checks import checklist_command, new_command, release_commands
     from protocol_checks.profile_commands import NoProfile, prepare, profile_command
 
     handler = {
         "validate": validate, "report": report, "schema": schema, "rules": rules,
-        "explain": explain, "checklist": checklist_command.checklist, "new": new,
+        "explain": explain, "checklist": checklist_command.checklist, "new": new_command.new,
         "changes": release_commands.changes, "ledger": release_commands.ledger,
-        "governance": release_commands.governance, "profile": profile_command,
+        "governance": release_commands.governance, "profile": profile_command, "edit": edit,
     }[args.command]
-    if args.command in ("validate", "report", "checklist", "rules", "explain"):
+    if args.command in ("validate", "report", "checklist", "rules", "explain", "edit"):
         paths = (args.paths if args.command in ("validate", "report")
                  else [args.case] if getattr(args, "case", None) not in (None, "-")
                  else [os.getcwd()])
@@ -42,6 +40,13 @@ def dispatch(args: argparse.Namespace, streams: Streams) -> int:
         args.exclude = (*getattr(args, "exclude", ()), *(profile.defaults.exclude if profile
                                                          else ()))
     return handler(args, streams)
+
+
+def edit(args: argparse.Namespace, streams: Streams) -> int:
+    # Imported only for this command: no other command loads the editor or its server.
+    from protocol_checks.editor.command import edit as run_editor
+
+    return run_editor(args, streams)
 
 
 def _settings(args: argparse.Namespace):
@@ -101,19 +106,12 @@ def _warn_unsaved(warning: str | None, streams: Streams) -> None:
 
 
 def report(args: argparse.Namespace, streams: Streams) -> int:
-    from protocol_checks.checker import Checker
-    from protocol_checks.names import display_name
-    from protocol_checks.reporters.caseload import write_report
+    from protocol_checks.report_command import caseload_report
 
     settings = dataclasses.replace(_settings(args), item_statuses=True)
-    checker = Checker(args.paths, settings, args.jobs, args.cache)
-    with opened(args.output, args.paths, streams.out) as out:
-        summary = write_report(checker.results(), out, settings.handbook_url, settings.profile)
-    _warn_unsaved(checker.close(), streams)
-    streams.say(f"wrote {display_name(args.output)}: {summary.files} files, "
-                f"{summary.count('error')} errors, {summary.count('warning')} warnings, "
-                f"{summary.unreadable} unreadable")
-    return for_summary(summary, Severity.error)
+    # Today only as the default audit date (a saved run's name), never in a figure or due date.
+    return caseload_report(args, streams, settings, _protocol(args),
+                           args.audit_date or date.today())
 
 
 def schema(args: argparse.Namespace, streams: Streams) -> int:
@@ -136,11 +134,11 @@ def schema(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _protocol(args: argparse.Namespace):
-    """The newest release, under the run's service profile when there is one."""
+    """The release teams follow, under the run's service profile when there is one."""
     from protocol_checks.local import local_protocol
-    from protocol_checks.protocol import load_protocol
+    from protocol_checks.protocols import followed_protocol
 
-    base = load_protocol()
+    base = followed_protocol()
     profile = getattr(args, "profile_path", None)
     adapted = local_protocol(base.release.version, profile) if profile else None
     return adapted.protocol if adapted is not None else base
@@ -167,9 +165,19 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks.links import handbook_base, rule_url
     from protocol_checks.protocols import releases_of
     from protocol_checks.rules import REGISTRY
+    from protocol_checks.run_checks import RUN_CHECKS
 
     protocol = _protocol(args)
     rule = protocol.rules.get(args.rule_id.upper()) or REGISTRY.get(args.rule_id.upper())
+    across = next((c for c in RUN_CHECKS if c.id == args.rule_id.upper()), None)
+    if across is not None:
+        streams.out.write("\n".join([
+            f"{across.id}: {across.title}", f"  severity:  {across.severity.value}",
+            "  applies:   to every run, whatever release each case declares",
+            f"  checks:    {across.message.format(first='the earlier file')}",
+            f"  why:       {across.rationale}",
+            f"  handbook:  {rule_url(handbook_base(args.handbook_url), across.id)}"]) + "\n")
+        return EXIT_OK
     if rule is None:
         streams.say(f"protocol-checks: no rule {args.rule_id!r}; 'protocol-checks rules' lists them")
         return EXIT_BAD_INPUT
@@ -191,33 +199,4 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
         f"  handbook:  {rule_url(handbook_base(args.handbook_url), rule.id)}",
     ]
     streams.out.write("\n".join(lines) + "\n")
-    return EXIT_OK
-
-
-def new(args: argparse.Namespace, streams: Streams) -> int:
-    from pydantic import ValidationError
-
-    from protocol_checks.case import CaseFile
-    from protocol_checks.release import newest_published, working_release
-
-    today = date.today().isoformat()
-    follows = newest_published() or working_release()  # never a draft while one is published
-    blank = {
-        "protocol_version": follows.version,
-        "case_id": args.case_id,
-        "stage": "referral",
-        "as_of": today,
-        "referral": {"received_on": today, "source": "other", "legal_basis": "none"},
-    }
-    try:
-        CaseFile.model_validate_json(json.dumps(blank))
-    except ValidationError:
-        streams.say("protocol-checks: --case-id must look like CASE-0001 (capitals, hyphen, "
-                    "digits)")
-        return EXIT_BAD_INPUT
-    if id_problem(args.case_id) is not None:
-        streams.say("protocol-checks: --case-id looks like an NHS number or a name; choose a "
-                    "pseudonymous code such as CASE-0001")
-        return EXIT_BAD_INPUT
-    write_json(blank, streams.out)
     return EXIT_OK

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from protocol_checks.audit_facts import CaseAudit
+
 
 class Severity(StrEnum):
     """How strongly the source speaks: must/should (error), usually/ideally (warning), advice."""
@@ -70,6 +72,9 @@ class InputProblem:
     line: int | None = None
     column: int | None = None
     path: str | None = None
+    invalid: bool = False
+    """Read as JSON, but not a case file of this format (a schema error, a duplicate key, a
+    placeholder left to fill); otherwise the file could not be read as JSON at all."""
 
     @property
     def located_message(self) -> str:
@@ -88,7 +93,21 @@ class FileResult:
     digest: str | None = None  # set when freshly checked under a cache, so the parent stores it
     items: tuple[tuple[str, str], ...] = ()  # (item ID, status), when the run asked for them
     release: str | None = None  # the protocol release that judged the file
+    case_id: str | None = None
+    """The case's pseudonymous ID, kept in memory only, to find two files of one case in a
+    run (:mod:`protocol_checks.run_checks`); no reporter writes it."""
+    case_tag: bytes | None = None
+    """A keyed digest of the case ID, for a result read back from the cache (which keeps no
+    case value)."""
+    audit: CaseAudit | None = None  # with item statuses: what the caseload audit needs
 
     @property
     def unreadable(self) -> bool:
+        """Whether problems stopped the check (the file was not judged)."""
         return bool(self.problems)
+
+    @property
+    def invalid(self) -> bool:
+        """Whether the file was read as JSON but is not a valid case file (counted apart
+        from files that could not be read)."""
+        return bool(self.problems) and all(p.invalid for p in self.problems)

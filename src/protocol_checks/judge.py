@@ -11,16 +11,17 @@ from __future__ import annotations
 import dataclasses
 
 from protocol_checks.acceptance import Acceptance
+from protocol_checks.audit_case import case_audit
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity, json_path
 from protocol_checks.identifiers import name_problem
 from protocol_checks.loader import Loaded
 from protocol_checks.local import local_protocol
 from protocol_checks.locate import PathLines
-from protocol_checks.protocol import Protocol, load_protocol
-from protocol_checks.protocols import protocol_for
+from protocol_checks.protocol import Protocol
+from protocol_checks.protocols import followed_protocol, protocol_for
 from protocol_checks.rules.registry import Breach
-from protocol_checks.status import all_statuses
+from protocol_checks.status import mark
 
 
 def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> list[Finding]:
@@ -58,23 +59,25 @@ def judging(case: CaseFile, release: str | None = None, profile: str | None = No
     version = release or case.protocol_version
     if profile is not None:
         adapted = local_protocol(version, profile) or local_protocol(
-            load_protocol().release.version, profile)
+            followed_protocol().release.version, profile)
         assert adapted is not None
         return adapted.protocol
-    return protocol_for(version) or load_protocol()
+    return protocol_for(version) or followed_protocol()
 
 
 def result_for(name: str, loaded: Loaded, items: bool = False,
                release: str | None = None, profile: str | None = None) -> FileResult:
     """Findings located to lines (only when there are findings), or the input's problems;
-    with ``items``, each checklist item's status as well."""
+    with ``items``, each checklist item's status and the case's audit facts as well."""
     if loaded.case is None:
         return FileResult(name, problems=loaded.problems)
     try:
         protocol = judging(loaded.case, release, profile)
         findings = check_case(loaded.case, protocol, name)
-        statuses = tuple((item_id, status.value) for item_id, status in
-                         all_statuses(loaded.case, findings, protocol)) if items else ()
+        marked = [r for checklist in protocol.checklists
+                  for r in mark(checklist, loaded.case, findings, protocol)] if items else []
+        statuses = tuple((r.item.id, r.status.value) for r in marked)
+        audit = case_audit(loaded.case, protocol, marked) if items else None
     except Exception:  # a defect in a rule must not crash a whole caseload run
         return FileResult(name, problems=[InputProblem(
             "internal error while applying the rules to this file; please report it "
@@ -84,5 +87,6 @@ def result_for(name: str, loaded: Loaded, items: bool = False,
         findings = [dataclasses.replace(f, line=located.line_of(f.path)) for f in findings]
         findings.sort(key=lambda f: (f.line or 0, f.rule_id, f.json_path))
     return FileResult(name, findings=findings, stage=loaded.case.stage.value, items=statuses,
-                      release=protocol.release.version)
+                      release=protocol.release.version, audit=audit,
+                      case_id=loaded.case.case_id)
 

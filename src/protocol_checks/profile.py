@@ -5,7 +5,8 @@ rationale and an author (the pattern of GRADEpro's adolopment, without copying t
 What may change is stated by the protocol's own data: the release settings (within the bounds
 their model states), the names of the roles, severities (tightened only), who prescribes and
 who reviews waivers (both settings), escalation contacts, the agencies the service shares with,
-document control, and extra local attestation items. Anything else is refused.
+document control, extra local attestation items, and the caseload audit's targets per item.
+Anything else is refused.
 
 A profile file can also hold the team's command defaults, so a repository of case files needs
 no flags. Loading validates it and reports every problem with the file's line and the entry's
@@ -133,6 +134,10 @@ class CommandDefaults(_Strict):
         description="Glob patterns of files and folders the command skips (relative paths).")
 
 
+Percent = Annotated[float, Field(ge=0, le=100, strict=True)]  # strict: "90" or true is a slip
+ItemId = Annotated[str, Field(pattern=r"^[A-Z]{2}-[0-9]{1,2}$")]
+
+
 class Profile(_Strict):
     """One service's adaptation of a base protocol release."""
 
@@ -148,8 +153,11 @@ class Profile(_Strict):
     escalation: list[EscalationContact] = Field(default_factory=list, max_length=50)
     local_items: list[LocalItem] = Field(default_factory=list, max_length=50)
     defaults: CommandDefaults = Field(default_factory=CommandDefaults)
+    targets: dict[ItemId, Percent] = Field(default_factory=dict, description=(
+        "Local audit targets: checklist item ID to the percentage of measured cases that "
+        "should meet it (NICE leaves the level to local decision); 100 where not given."))
 
-    @field_validator("terms", "settings", "severities", "defaults", mode="before")
+    @field_validator("terms", "settings", "severities", "defaults", "targets", mode="before")
     @classmethod
     def _no_mapping(cls, value: object) -> object:
         """A key left with nothing under it (all its entries commented out) means none."""

@@ -13,7 +13,7 @@ nothing: its CSS and charts (inline SVG, each with a text equivalent and a table
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from importlib import resources
 from typing import TextIO
@@ -37,6 +37,10 @@ CHART_RULES = 20
 """How many rules the bar chart shows; the table beside it lists every rule."""
 
 SEVERITIES = ("error", "warning", "advice")
+
+Extra = tuple[tuple[tuple[str, str], ...], str]
+"""More sections for the page (the audit's): their (anchor, label) for the navigation, and
+their HTML, placed after the totals."""
 
 
 def _file(name: str) -> str:
@@ -65,9 +69,11 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "",
-                 profile: str | None = None) -> Summary:
+                 profile: str | None = None,
+                 extra: Callable[[], Extra] | None = None) -> Summary:
     """Consume ``results``, write the HTML report to ``out`` and return the summary; with a
-    service ``profile`` (a path), its items and a note of its local changes."""
+    service ``profile`` (a path), its items and a note of its local changes; with ``extra``,
+    the sections it makes once every result is in."""
     caseload = Caseload()
     for result in results:
         caseload.add(result)
@@ -79,7 +85,8 @@ def write_report(results: Iterable[FileResult], out: TextIO, base_url: str = "",
         note = (f" Judged with the service profile of {load_profile(profile).service.name} "
                 f"({_plural(len(adapted.changes), 'local change')}; findings a local setting "
                 "produced or changed are marked in the validator's output).")
-    out.write(render(caseload, protocol, base_url, datetime.now(UTC), note))
+    out.write(render(caseload, protocol, base_url, datetime.now(UTC), note,
+                     extra() if extra is not None else ((), "")))
     return caseload.summary
 
 
@@ -109,6 +116,7 @@ def _totals(s: Summary) -> str:
         ("files", "Files checked", s.files, ""),
         ("with-findings", "With findings", s.files_with_findings, ""),
         ("unreadable", "Unreadable", s.unreadable, "t-unreadable"),
+        ("invalid", "Invalid", s.invalid, "t-unreadable"),
         ("errors", "Errors", s.count("error"), "t-error"),
         ("warnings", "Warnings", s.count("warning"), "t-warning"),
         ("advice", "Advice", s.count("advice"), "t-advice"),
@@ -238,11 +246,12 @@ def _first_cases(c: Caseload) -> str:
 
 
 def _unreadable(c: Caseload) -> str:
-    head = _section_head("unreadable", "Unreadable files", "These could not be read as case files, "
-                         "so no rule was checked. Fix them first: run "
+    head = _section_head("unreadable", "Files that could not be checked", "These could not be "
+                         "read as case files (unreadable) or are not valid case files "
+                         "(invalid), so no rule was checked. Fix them first: run "
                          "<code>protocol-checks validate FILE</code> for every problem.")
     if not c.unreadable:
-        return _empty_section(head, "Every file was read.")
+        return _empty_section(head, "Every file was read and valid.")
     rows = []
     for u in c.unreadable:
         where = "" if u.line is None else f"line {u.line}" + (
@@ -251,24 +260,25 @@ def _unreadable(c: Caseload) -> str:
         rows.append(
             f'<tr><th scope="row" class="file">{_file(u.name)}</th><td>{_e(u.message)}{_e(more)}</td>'
             f"<td>{_e(where)}</td><td>{f'<code>{_e(u.path)}</code>' if u.path else ''}</td></tr>")
-    missing = c.summary.unreadable - len(c.unreadable)
-    tail = (f"<p>…and {_plural(missing, 'more unreadable file')} not listed.</p>"
+    missing = c.summary.not_checked - len(c.unreadable)
+    tail = (f"<p>…and {_plural(missing, 'more such file')} not listed.</p>"
             if missing > 0 else "")
     return (
         head
-        + _table("Unreadable files and the first problem in each",
+        + _table("Files that could not be checked and the first problem in each",
                  ["File", "Problem", "Where", "JSON path"], "".join(rows), "unreadable-table")
         + f"{tail}</section>"
     )
 
 
-def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime, note: str = "") -> str:
+def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime, note: str = "",
+           extra: Extra = ((), "")) -> str:
     """The whole page as one string."""
     stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     iso = now.astimezone(UTC).isoformat(timespec="seconds")
     s = c.summary
     verdict = (f"{_plural(s.files, 'file')} checked: {_plural(s.files_with_findings, 'file')} "
-               f"with findings, {_n(s.unreadable)} unreadable.")
+               f"with findings, {_n(s.unreadable)} unreadable, {_n(s.invalid)} invalid.")
     return "".join([
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -280,13 +290,14 @@ def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime, note: 
         f'<p class="meta">Generated <time datetime="{_e(iso)}">{_e(stamp)}</time> by protocol-checks '
         f"{_e(__version__)}, judging each case by the protocol release it declares. "
         f"{_e(verdict)}{_e(note)}</p>",
-        '<nav aria-label="Sections"><ul><li><a href="#totals-h">Totals</a></li>'
+        '<nav aria-label="Sections"><ul><li><a href="#totals-h">Totals</a></li>',
+        "".join(f'<li><a href="#{_e(key)}">{_e(label)}</a></li>' for key, label in extra[0]),
         '<li><a href="#rules-h">By rule</a></li><li><a href="#stages-h">By stage</a></li>'
         '<li><a href="#first-h">Needing action first</a></li>'
         '<li><a href="#items-h">Checklist items</a></li>'
-        '<li><a href="#unreadable-h">Unreadable files</a></li></ul></nav></header>',
+        '<li><a href="#unreadable-h">Files not checked</a></li></ul></nav></header>',
         '<main id="main">',
-        _totals(s), _by_rule(c, protocol, protocol_base(base_url)), _by_stage(c), _first_cases(c),
+        _totals(s), extra[1], _by_rule(c, protocol, protocol_base(base_url)), _by_stage(c), _first_cases(c),
         item_section(c.items, protocol, protocol_base(base_url),
                      _section_head("items", "Checklist items", ITEMS_LEAD)),
         _unreadable(c),
