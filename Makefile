@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HTML := docs/_build/html
+DOCTREES := docs/_build/doctrees
 
 .PHONY: run docs examples test lint pdf bench site clean
 
@@ -18,15 +19,17 @@ run: docs examples
 	@echo
 	@echo "Handbook built: open $(CURDIR)/$(HTML)/index.html"
 
-# `make docs PROFILE=path/to/protocol-profile.yaml` builds a service's own edition.
+# `make docs PROFILE=path/to/protocol-profile.yaml` builds a service's own edition. Sphinx's
+# cache (-d) stays outside $(HTML), the folder the publish how-to says to copy to a server.
 docs: $(STAMP)
-	$(BIN)/sphinx-build -q -j auto -n -W -b html -c . $(if $(PROFILE),-D protocol_profile=$(abspath $(PROFILE))) docs $(HTML)
+	$(BIN)/sphinx-build -q -j auto -n -W -b html -c . $(if $(PROFILE),-D protocol_profile=$(abspath $(PROFILE))) -d $(DOCTREES) docs $(HTML)
 
 examples: $(STAMP)
 	$(BIN)/protocol-checks validate examples/cases/clean
 
 test: $(STAMP)
 	bash scripts/ensure-chromium
+	bash scripts/ensure-nginx
 	bash scripts/fetch-sarif-schema
 	$(BIN)/ruff check src tests bench conf.py
 	$(BIN)/python -m pytest -q

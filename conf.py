@@ -31,7 +31,7 @@ exclude_patterns = ["_build", "**/snippets/**", "reference/bench-results.md"]
 templates_path = ["docs/_templates"]
 html_static_path = ["docs/_static"]
 html_css_files = ["handbook.css"]
-html_js_files = ["print-open.js"]
+html_js_files = ["print-open.js", "print-one.js", "table-labels.js"]
 html_favicon = "docs/_static/favicon.svg"
 html_title = f"Outpatient treatment protocol, release {version}"
 html_theme = "pydata_sphinx_theme"
@@ -51,5 +51,12 @@ html_theme_options = {
     "icon_links": [],
     "logo": {"text": "Treatment protocol"},
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# Pages with no section below them get no primary sidebar (it would only say "Section
+# Navigation" over nothing); wide tables (checklists, glossary, the path at a glance) get the room.
+_NO_SECTION_NAV = ["index", "at-a-glance", "checklists/index", "context", "glossary", "sources",
+                   "releases", "adaptations", "changelog"]
+html_sidebars = {"**": ["sidebar-nav-bs"], **{page: [] for page in _NO_SECTION_NAV}}
+# A first-time visitor has no stored colour mode; without a default the theme's head script sets an
+# empty mode and logs "Got invalid theme mode". "auto" follows the visitor's system setting.
+html_context = {"default_mode": "auto"}
 nitpicky = True

@@ -32,8 +32,10 @@ def sphinx(source: Path, out: Path, pythonpath: Path | None = None) -> None:
     env = dict(os.environ)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)  # that release's own extension and data
-    subprocess.run([sys.executable, "-m", "sphinx", "-q", "-n", "-W", "-b", "html", "-c",
-                    str(source), str(source / "docs"), str(out)], check=True, env=env)
+    with tempfile.TemporaryDirectory() as doctrees:  # Sphinx's cache, never in the site
+        subprocess.run([sys.executable, "-m", "sphinx", "-q", "-n", "-W", "-b", "html", "-c",
+                        str(source), "-d", doctrees, str(source / "docs"), str(out)],
+                       check=True, env=env)
 
 
 def sources_at(commit: str, into: Path) -> Path:

@@ -4,8 +4,9 @@ The site is served over HTTP from 127.0.0.1 on a free port. One browser is used 
 and one browser context per colour mode. Checked: every page loads without console errors, failed
 requests or requests to any other host; the client-side search finds protocol pages; axe-core
 finds no serious or critical violations on any page in light and in dark mode; the print
-stylesheet hides the navigation and shows every checklist whole, one per A4 page; the JSON
-Schema is served at the path of its $id; the first Tab lands on a link.
+stylesheet hides the navigation and shows every checklist whole, one per A4 page, with one
+footer per page; the JSON Schema is served at the path of its $id; the first Tab lands on a link.
+A first-time visitor (no stored mode) and the layout at phone width: test_browser_layout.py.
 
 For development against a non-strict scratch build, set HANDBOOK_SITE_DIR to its directory;
 otherwise the strictly built `built_site` fixture (tests/conftest.py) is used.
@@ -32,7 +33,7 @@ from browser_support import (
     site_pages,
 )
 
-from protocol_checks.case import SCHEMA_ID
+from protocol_checks.case import SCHEMA_ID, SCHEMA_PATH
 
 CHECKLISTS = "checklists/index.html"
 SIGN_OFF = "induction/sign-off.html"
@@ -246,13 +247,16 @@ def test_print_hides_navigation_and_shows_whole_checklists(light, base_url: str)
         hidden.extend(
             f"table #{i + 1} row {j + 1}" for j in range(rows.count()) if not rows.nth(j).is_visible()
         )
-    footer = page.locator(".bd-footer").get_by_text("Protocol release")
-    footer_visible = footer.count() > 0 and footer.first.is_visible()
+    # One footer per sheet: the page margin's (protocol-print.css; test_pdf.py reads it in the PDF).
+    footer_visible = any(f.is_visible() for f in page.locator(".bd-footer").all())
+    margin_footer = page.evaluate("""() => [...document.styleSheets].some(s => (s.href || '')
+        .endsWith('protocol-print.css') && [...s.cssRules].some(r => r.cssText.includes('@bottom-left')
+        && r.cssText.includes('release')))""")
     page.close()
     assert not shown_nav, f"navigation visible in print: {shown_nav}"
     assert count >= 1, "no table.checklist-table on the checklists page"
     assert not hidden, f"checklist parts hidden in print: {hidden}"
-    assert footer_visible, "footer with 'Protocol release' not visible in print"
+    assert not footer_visible and margin_footer, "print needs one footer per page (the page margin)"
 
 
 def _hidden_details_content(page) -> tuple[int, list[str]]:
@@ -337,8 +341,8 @@ def test_checklists_pdf_puts_each_checklist_on_its_own_page(light, base_url: str
 # --------------------------------------------------------------------------- schema
 
 
-def test_schema_is_served_at_its_id(light, base_url: str) -> None:
-    path = urlparse(SCHEMA_ID).path.lstrip("/")
+def test_schema_is_served_at_its_published_path(light, base_url: str) -> None:
+    path = SCHEMA_PATH
     response = light.request.get(base_url + path)
     assert response.status == 200, f"{path}: HTTP {response.status}"
     schema = json.loads(response.text())

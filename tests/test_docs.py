@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from protocol_checks.case import SCHEMA_ID
+from protocol_checks.case import SCHEMA_PATH
 from protocol_checks.cli import build_parser
 from protocol_checks.links import RULES_PAGE
 from protocol_checks.protocol import load_protocol
@@ -62,8 +62,8 @@ def test_checklist_page_shows_item_text_and_rule_links(built_site: Path) -> None
     assert f'href="../{RULES_PAGE}#rule-role-007"' in html
 
 
-def test_schema_is_served_at_the_path_its_id_names(built_site: Path) -> None:
-    served = built_site / urlparse(SCHEMA_ID).path.lstrip("/")
+def test_schema_is_served_at_its_published_path(built_site: Path) -> None:
+    served = built_site / SCHEMA_PATH
     assert json.loads(served.read_text(encoding="utf-8")) == case_schema()
 
 
@@ -148,3 +148,40 @@ def test_remote_pattern_catches_what_browsers_fetch() -> None:
     assert _REMOTE.search("body { background: url('https://img.example/a.png') }")
     assert not _REMOTE.search('<a href="https://pre-commit.com">pre-commit</a>')
     assert not _REMOTE.search('<script src="_static/x.js">')
+
+
+def test_protocol_chapters_put_what_to_do_first_and_keep_the_first_layer_short() -> None:
+    """Each chapter opens with "What to do": every recommendation, one line with its force,
+    its second layer in a dropdown. The first layer of all chapters stays under 3,000 words,
+    measured by scripts/first_layer_words.py."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from first_layer_words import WHAT_TO_DO, counts
+
+    found = counts()
+    assert sum(found.values()) < 3000, found
+    for chapter in sorted((ROOT / "docs" / "protocol").glob("*.md")):
+        text = chapter.read_text(encoding="utf-8")
+        sections = re.findall(r"^## .*$", text, re.M)
+        assert sections and sections[0] == WHAT_TO_DO, f"{chapter.name} opens with {sections[:1]}"
+        first = text[: text.find("\n## ", text.find(WHAT_TO_DO) + 1)]
+        labels = re.findall(r"^\((rec-[\w-]+)\)=$", text, re.M)
+        assert labels == re.findall(r"^\((rec-[\w-]+)\)=$", first, re.M), chapter.name
+        for label in labels:
+            line = re.search(rf"^\({label}\)=\n(\*\*.+)\n\n(.*)$", text, re.M)
+            assert line and re.search(r"\*\* \*[^*]+\*", line[1]), f"{label}: no one-line force"
+            assert line[2].startswith(":::") and "{dropdown} Why and how it is checked" in line[2], label
+
+
+def test_checklist_force_follows_the_severity_of_its_rules(built_site: Path) -> None:
+    """The force column is derived, not written: error -> must, warning -> usually,
+    advice -> consider (the strongest of an item's rules); confirm for an attestation."""
+    html = (built_site / "checklists" / "index.html").read_text(encoding="utf-8")
+    protocol = load_protocol()
+    words = {"error": "must", "warning": "usually", "advice": "consider"}
+    rank = ["advice", "warning", "error"]
+    for item in protocol.items.values():
+        row = re.search(rf'<tr[^>]*id="{item.anchor}".*?</tr>', html, re.S)
+        assert row, item.id
+        severities = [protocol.rules[r].severity.value for r in item.rule_ids]
+        force = words[max(severities, key=rank.index)] if severities else "confirm"
+        assert f'class="force force-{force}"' in row[0], (item.id, force)

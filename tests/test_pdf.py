@@ -55,3 +55,72 @@ def test_pdf_pages_carry_release_and_review_date(pdf_text: str) -> None:
     current = working_release()
     assert pdf_text.count(f"release {current.version}") > 20  # the print footer on every page
     assert f"next review {current.review_date.isoformat()}" in pdf_text
+
+
+# --------------------------------------------------------------------------- the checklists on paper
+
+CHECKLISTS = "checklists/index.html"
+FOOTER = "printed copies are uncontrolled"
+
+
+@pytest.fixture(scope="module")
+def checklists_page(request: pytest.FixtureRequest):
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    override = os.environ.get("HANDBOOK_SITE_DIR")  # a scratch build, as in test_browser.py
+    built_site = Path(override) if override else request.getfixturevalue("built_site")
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.goto((built_site / CHECKLISTS).as_uri())  # from file://, as a ward computer may
+        yield page
+        browser.close()
+
+
+def _pdf_pages(page, path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    page.pdf(path=str(path), format="A4", prefer_css_page_size=True)
+    return [" ".join(unicodedata.normalize("NFKC", p.extract_text() or "").split())
+            for p in PdfReader(path).pages]
+
+
+def _on_one_page(pages: list[str], checklist) -> list[int]:
+    return [n for n, text in enumerate(pages)
+            if checklist.title in text and all(i.id in text.split() or f"{i.id} " in text
+                                               for i in checklist.items)]
+
+
+def test_each_checklist_prints_whole_on_one_a4_page(checklists_page, tmp_path: Path) -> None:
+    """What the checklists page says: a first sheet (the introduction), then each checklist on
+    exactly one A4 sheet, with its header block; one footer per sheet."""
+    checklists = load_protocol().checklists
+    pages = _pdf_pages(checklists_page, tmp_path / "checklists.pdf")
+    assert len(pages) == len(checklists) + 1, f"{len(pages)} pages for {len(checklists)} checklists"
+    for checklist in checklists:
+        assert _on_one_page(pages, checklist), f"{checklist.title}: not whole on one page"
+    for n, text in enumerate(pages[1:], start=2):
+        assert all(label in text for label in ("Case ID", "Completed by", "Role", "Date")), n
+    assert [text.count(FOOTER) for text in pages] == [1] * len(pages), "one footer per page"
+
+
+def test_print_this_checklist_only_gives_one_page(checklists_page, tmp_path: Path) -> None:
+    protocol = load_protocol()
+    chosen = protocol.checklists[0]
+    others = [i.id for c in protocol.checklists[1:] for i in c.items]
+    # What the "Print this checklist only" button does before it calls print() (print-one.js).
+    checklists_page.evaluate(
+        """id => { const b = document.querySelector(`button.print-one[data-checklist="${id}"]`);
+                   document.documentElement.classList.add('print-one');
+                   b.closest('section').classList.add('print-target'); }""", chosen.id)
+    pages = _pdf_pages(checklists_page, tmp_path / "one.pdf")
+    checklists_page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert len(pages) == 1, f"{len(pages)} pages for one checklist"
+    assert _on_one_page(pages, chosen)
+    assert not [i for i in others if f"{i} " in pages[0]], "another checklist was printed"
+    assert checklists_page.evaluate("document.querySelectorAll('.print-target').length") == 0

@@ -125,11 +125,30 @@ def older_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _case(version: str, **changes) -> CaseFile:
-    data = clean_treatment_case()
+    data = _in_format_of(clean_treatment_case(), version)
     data["protocol_version"] = version
     data["treatment_plan"]["planned_end_on"] = "2025-03-01"  # CBT planned for under 6 months
     data.update(changes)
     return CaseFile.model_validate_json(json.dumps(data))
+
+
+def _in_format_of(data: dict, version: str) -> dict:
+    """``data`` without the fields added after release ``version`` (which it would refuse)."""
+    from protocol_checks.release_fields import added_since
+
+    def drop(node: object, path: tuple) -> None:
+        if isinstance(node, list):
+            for element in node:
+                drop(element, path)
+        elif isinstance(node, dict) and path:
+            if len(path) == 1:
+                node.pop(path[0], None)
+            else:
+                drop(node.get(path[0]), path[1:])
+
+    for path, _ in added_since(version):
+        drop(data, path)
+    return data
 
 
 def test_a_case_is_judged_by_the_release_it_declares(older_release: Path) -> None:
@@ -158,7 +177,13 @@ def test_settings_and_messages_follow_the_release(older_release: Path) -> None:
 def test_preview_judges_by_another_release(older_release: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "case.json"
-    path.write_text(_case(OLD).model_dump_json(), encoding="utf-8")
+    newer = dict(clean_treatment_case(), protocol_version=OLD)  # fields 0.9.0 does not have
+    path.write_text(json.dumps(newer), encoding="utf-8")
+    assert cli.main(["validate", str(path), "--format", "json", "--no-progress"]) == 2
+    refused = json.loads(capsys.readouterr().out)["results"][0]
+    assert refused["status"] == "invalid" and "communication_needs" in refused["problems"][0][
+        "message"]
+    path.write_text(_case(OLD).model_dump_json(exclude_unset=True), encoding="utf-8")
     assert cli.main(["validate", str(path), "--format", "json", "--no-progress"]) == 1
     declared = json.loads(capsys.readouterr().out)["results"][0]
     assert cli.main(["validate", str(path), "--format", "json", "--no-progress",
@@ -200,7 +225,7 @@ def test_schema_of_an_older_release(older_release: Path,
 def test_checklist_uses_the_cases_release(older_release: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "case.json"
-    path.write_text(_case(OLD).model_dump_json(), encoding="utf-8")
+    path.write_text(_case(OLD).model_dump_json(exclude_unset=True), encoding="utf-8")
     cli.main(["checklist", "case-file", str(path)])
     out = capsys.readouterr().out
     assert f"judged by release {OLD}" in out and "PRIV-002" not in out

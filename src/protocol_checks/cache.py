@@ -21,7 +21,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from datetime import date
 from inspect import isfunction
 from pathlib import Path
@@ -168,8 +168,8 @@ class ResultCache:
         findings = []
         for rule_id, severity, message, path, line, waived, deviation in rows:
             rule = protocol.rules[rule_id]  # KeyError: not a rule of this protocol
-            messages = rule.messages()
-            if (severity != rule.severity.value or message not in messages
+            own = _own_message(rule, message, protocol.items)
+            if (severity != rule.severity.value or own is None
                     or not rule.applies_at(at) or not _fits(path, line, waived, deviation)
                     or (waived and rule.severity is Severity.error)
                     or (deviation and not _past_event(rule, message))):
@@ -177,7 +177,7 @@ class ResultCache:
             if day != self.day and rule.id == _SETTLING[0] and message == rule.variants.get(
                     _SETTLING[1]):
                 return None  # 'as_of' was in the future on an earlier day; it may not be today
-            findings.append(Finding(rule.id, rule.severity, messages[messages.index(message)],
+            findings.append(Finding(rule.id, rule.severity, own,
                                     tuple(path), line, waived, deviation,
                                     protocol.local.get(rule.id, ())))
         return FileResult(name, findings=findings, stage=at.value, release=release,
@@ -214,6 +214,21 @@ class ResultCache:
                    f"{exc.strerror or type(exc).__name__}"
         self.new.clear()
         return None
+
+
+def _own_message(rule: Rule, message: object, items: Container[str]) -> str | None:
+    """``message`` as the rule's own: one of its fixed sentences, or one whose ``{items}``
+    placeholder names checklist items of this protocol (and nothing else); else None."""
+    for known in rule.messages():
+        if message == known:
+            return known
+        head, found, tail = known.partition("{items}")
+        if found and isinstance(message, str) and message.startswith(head) and message.endswith(
+                tail) and len(message) > len(head) + len(tail):
+            named = message[len(head):len(message) - len(tail)].split(", ")
+            if all(item in items for item in named):
+                return message
+    return None
 
 
 def _past_event(rule: Rule, message: str) -> bool:

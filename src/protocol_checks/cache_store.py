@@ -195,7 +195,7 @@ class CacheFolder:
         return {k: v for k, v in loaded.items() if isinstance(v, str)}
 
     def write_entries(self, name: str, entries: dict[str, str]) -> None:
-        with atomic_write(self.path / name) as handle:
+        with atomic_write(self.path / name, private=True) as handle:
             json.dump(entries, handle, separators=(",", ":"))
 
     @contextlib.contextmanager

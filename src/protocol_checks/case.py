@@ -32,7 +32,9 @@ from protocol_checks.case_fields import (
     EARLIEST,
     ITEM_ID_PATTERN,
     LATEST,
+    SCHEMA_FILE,
     SCHEMA_ID,
+    SCHEMA_PATH,
     Agency,
     Attendance,
     ClinicalDate,
@@ -45,11 +47,13 @@ from protocol_checks.case_fields import (
     Modality,
     MotivationStrand,
     OrderRequirement,
+    PlanChange,
     Profession,
     PseudonymousId,
     ReferralSource,
     RuleId,
     SafeguardingDecision,
+    SchemaReference,
     ScopePath,
     SessionFrequency,
     StaffId,
@@ -59,6 +63,7 @@ from protocol_checks.case_fields import (
 )
 from protocol_checks.case_treatment import (
     Closure,
+    EarlierPlan,
     EndOfTreatment,
     FollowUp,
     InformedConsent,
@@ -76,7 +81,9 @@ from protocol_checks.case_treatment import (
 __all__ = [
     "EARLIEST",
     "LATEST",
+    "SCHEMA_FILE",
     "SCHEMA_ID",
+    "SCHEMA_PATH",
     "Agency",
     "Assessment",
     "Attendance",
@@ -89,6 +96,7 @@ __all__ = [
     "ContactFrequency",
     "CourtOrder",
     "Deviation",
+    "EarlierPlan",
     "EndOfTreatment",
     "EndReason",
     "FollowUp",
@@ -105,6 +113,7 @@ __all__ = [
     "Motivation",
     "MotivationStrand",
     "OrderRequirement",
+    "PlanChange",
     "PlannedBreak",
     "PreviousHolder",
     "Profession",
@@ -119,6 +128,7 @@ __all__ = [
     "RolesExplained",
     "RuleId",
     "SafeguardingDecision",
+    "SchemaReference",
     "ScopePath",
     "Session",
     "SessionFrequency",
@@ -189,8 +199,19 @@ class CaseFile(Strict):
     model_config = ConfigDict(
         title="Case file",
         json_schema_extra={"$id": SCHEMA_ID},
+        serialize_by_alias=True,  # a dumped case reads back: "$schema", not the attribute name
     )
 
+    json_schema: SchemaReference | None = Field(
+        default=None,
+        alias="$schema",
+        title="Schema",
+        description="Where an editor finds the JSON Schema that checks this file as it is "
+        "typed: a URL or a path relative to the case file whose last part is "
+        "case-file.schema.json (for example ../case-file.schema.json, or the handbook's "
+        "schema/case-file.schema.json). Optional, top level only (release 1.2.0); the validator "
+        "checks that it names this schema and never fetches it.",
+    )
     protocol_version: str = Field(
         description="The protocol release the case follows, such as 1.0.0; the case is judged by "
         "that release's rules and checklists (protocol-checks --version lists them)."
@@ -217,7 +238,14 @@ class CaseFile(Strict):
     )
     assessment: Assessment | None = Field(default=None, description="Assessment (P8, P10).")
     treatment_plan: TreatmentPlan | None = Field(
-        default=None, description="The treatment plan (P5, P11, P13)."
+        default=None, description="The treatment plan in force now (P5, P11, P13); when it "
+        "replaced another, that one is kept in earlier_plans."
+    )
+    earlier_plans: list[EarlierPlan] = Field(
+        default_factory=list, max_length=20,
+        description="Plans in force before the current treatment_plan, oldest first, each "
+        "ending the day the next starts: a change of modality, format or frequency during "
+        "treatment (P5, P13; release 1.2.0).",
     )
     medication: Medication | None = Field(
         default=None, description="Antilibidinal medication, if any (P1)."

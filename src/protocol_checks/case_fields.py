@@ -9,7 +9,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_ID = "https://protocol-checks.invalid/schema/case-file.schema.json"
+SCHEMA_FILE = "case-file.schema.json"
+"""The schema's file name, wherever a copy lives: the handbook's, the team's intranet copy, or
+one written by ``protocol-checks schema -o``. ``$schema`` in a case file is checked against it."""
+SCHEMA_PATH = f"schema/{SCHEMA_FILE}"
+"""Where the handbook publishes the schema, relative to the site's root (so it works offline,
+from a copy of the site, and wherever the team serves the handbook)."""
+SCHEMA_ID = "urn:protocol-checks:case-file-schema"
+"""The schema's ``$id``: a name, not a location. The schema has no single home (each team serves
+its own handbook), so a URL here would point editors at a host that does not hold it."""
+SCHEMA_REF_PATTERN = r"^([^\s?#]*/)?case-file\.schema\.json$"
+"""A ``$schema`` that names this format's schema: any URL or relative path whose last segment
+is :data:`SCHEMA_FILE`, so an intranet copy and a local copy both qualify."""
 
 PSEUDONYMOUS_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}$"
 RULE_ID_PATTERN = r"^[A-Z]{3,5}-[0-9]{3}$"
@@ -36,6 +47,15 @@ ScopePath = Annotated[
           description="A JSON path in this file, such as $.sessions[14]."),
 ]
 RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
+SchemaReference = Annotated[
+    str,
+    Field(
+        max_length=500,
+        pattern=SCHEMA_REF_PATTERN,
+        description="A URL, or a path relative to the case file, ending in "
+        "case-file.schema.json.",
+    ),
+]
 EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
 ClinicalDate = Annotated[
     date,
@@ -137,6 +157,16 @@ class SessionFrequency(StrEnum):
     fortnightly = "fortnightly"
     monthly = "monthly"
     irregular = "irregular"
+
+
+class PlanChange(StrEnum):
+    """What changed when a plan was replaced (release 1.2.0)."""
+
+    modality = "modality"
+    format = "format"
+    session_frequency = "session_frequency"
+    dates = "dates"
+    other = "other"
 
 
 class ContactFrequency(StrEnum):

@@ -15,6 +15,7 @@ from protocol_checks.case_fields import (
     FreeText,
     LetterRecipient,
     Modality,
+    PlanChange,
     SafeguardingDecision,
     SessionFrequency,
     StaffId,
@@ -35,6 +36,25 @@ class TreatmentPlan(Strict):
     planned_end_on: ClinicalDate = Field(description="Date formal treatment is planned to end (P13).")
     session_frequency: SessionFrequency = Field(
         description="How often sessions are planned; psychodynamic work is often weekly (P13)."
+    )
+
+
+class EarlierPlan(Strict):
+    """A plan that was in force before the current one (release 1.2.0). Kept, not overwritten,
+    so each session and report is judged by the plan in force on its date (P5, P13)."""
+
+    modality: Modality = Field(description="The modality this plan had (P5).")
+    format: TreatmentFormat = Field(description="Individual or group (P11).")
+    session_frequency: SessionFrequency = Field(description="How often sessions were planned.")
+    starts_on: ClinicalDate = Field(description="The day this plan came into force (P13).")
+    ended_on: ClinicalDate = Field(
+        description="The day it stopped being in force: the next plan (a later earlier plan, "
+        "or the current treatment_plan) starts that day."
+    )
+    changed: list[PlanChange] = Field(
+        min_length=1, max_length=5,
+        description="What the next plan changed: modality, format, session_frequency, dates "
+        "or other.",
     )
 
 

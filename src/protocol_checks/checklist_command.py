@@ -11,6 +11,7 @@ import sys
 
 from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
 from protocol_checks.findings import InputProblem
+from protocol_checks.format_words import stage_words
 from protocol_checks.judge import check_case, judging
 from protocol_checks.loader import MAX_BYTES, Loaded, load, parse
 from protocol_checks.local import local_protocol
@@ -36,7 +37,7 @@ def checklist(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_BAD_INPUT
     if args.name is None:
         for c in protocol.checklists:
-            print(f"{c.id:<26} {c.title} (due by: {c.stage.value}, {len(c.items)} items)",
+            print(f"{c.id:<26} {c.title} (due by: {stage_words(c.stage)}, {len(c.items)} items)",
                   file=streams.out)
         return EXIT_OK
     if protocol.checklist(args.name) is None:
@@ -52,7 +53,7 @@ def _blank(protocol: Protocol, name: str, streams: Streams) -> int:
     chosen = protocol.checklist(name)
     assert chosen is not None
     print(f"{chosen.title} ({chosen.id}); release {protocol.release.version}; due by the "
-          f"{chosen.stage.value} stage", file=streams.out)
+          f"{stage_words(chosen.stage)} stage", file=streams.out)
     for item in chosen.items:
         how = "attestation" if item.is_attestation else ", ".join(item.rule_ids)
         print(f"  [ ] {item.id:<6} {item.text}  ({', '.join(item.source) or 'record'}; {how})",
@@ -98,7 +99,7 @@ def _marked(args: argparse.Namespace, chosen_release: str | None, streams: Strea
                     "items": [_item_json(r) for r in results]}, streams.out)
         return status
     print(f"{chosen.title} ({chosen.id}); judged by release {protocol.release.version}; due by "
-          f"the {chosen.stage.value} stage", file=streams.out)
+          f"the {stage_words(chosen.stage)} stage", file=streams.out)
     for r in results:
         extra = f" <- {', '.join(r.failing_rules)}" if r.failing_rules else ""
         why = f" ({r.reason})" if r.reason and not r.failing_rules else ""

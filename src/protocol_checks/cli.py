@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from protocol_checks import __version__
+from protocol_checks.cli_options import add_display_options, add_report_target
 from protocol_checks.editor.options import add_edit_parser
 from protocol_checks.exits import EXIT_BAD_INPUT
 from protocol_checks.reporters import REPORTERS
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "cache holds no file names or case values; it resets when the protocol, the "
                    "rules or --max-bytes change)")
     v.add_argument("--no-progress", action="store_true", help="never show the progress counter")
+    add_display_options(v)
     _add_profile_options(v)
 
     r = sub.add_parser("report", help="write a self-contained HTML caseload report and audit",
@@ -129,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "of each checklist item as a standard, the cases needing action, totals, "
                        "findings by rule and by stage; or the audit result as JSON.")
     r.add_argument("paths", nargs="+", metavar="PATH")
-    r.add_argument("-o", "--output", metavar="FILE", required=True, help="the file to write")
+    add_report_target(r)
     r.add_argument("--format", choices=["html", "json"], default="html",
                    help="html (default): the report; json: the audit result (format_version 1)")
     r.add_argument("--save", metavar="DIR", help="save the audit result in DIR as "
@@ -165,8 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "applicable; met only when the rules ran and found what the item needs "
                        "recorded. Exit 1 when an item is not met, has no record yet or awaits "
                        "attestation. Without a NAME, list the checklists.")
-    c.add_argument("name", nargs="?", metavar="NAME")
-    c.add_argument("case", nargs="?", metavar="CASE")
+    c.add_argument("name", nargs="?", metavar="NAME", help="the checklist's ID, such as "
+                   "before-assessment (without it: list the checklists)")
+    c.add_argument("case", nargs="?", metavar="CASE", help="a case file (or - for standard "
+                   "input) to mark the checklist for (without it: print the blank checklist)")
     c.add_argument("--format", choices=["text", "json"], default="text",
                    help="text (default) or json: each item's status, failing rules and reason")
     c.add_argument("--protocol-version", type=_release, metavar="V",

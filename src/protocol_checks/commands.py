@@ -77,22 +77,26 @@ def _known_release(version: str | None, streams: Streams) -> bool:
 
 def validate(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks.checker import Checker
+    from protocol_checks.display import NO_URL_NOTE, wants_color, without_settled
     from protocol_checks.progress import Progress
     from protocol_checks.reporters import Summary, reporter_class
 
     if not _known_release(args.protocol_version, streams):
         return EXIT_BAD_INPUT
     settings = _settings(args)
+    if not settings.handbook_url:  # every format's links leave the handbook
+        streams.say(NO_URL_NOTE)
     checker = Checker(args.paths, settings, args.jobs, args.cache)
     summary = Summary()
     progress = Progress(enabled=not args.no_progress)
+    color = wants_color(args.color, args.output, streams.out)
     with opened(args.output, args.paths, streams.out) as out:
         reporter = reporter_class(args.format or "text")(out, verbose=args.verbose,
-                                          handbook_url=settings.handbook_url)
+                                          handbook_url=settings.handbook_url, color=color)
         reporter.start()
         for result in checker.results():
-            summary.add(result)
-            reporter.file(result)
+            summary.add(result)  # counts settled findings even when --quiet hides them
+            reporter.file(without_settled(result) if args.quiet else result)
             progress.tick(summary.files)
         progress.done()
         reporter.finish(summary)
@@ -106,9 +110,12 @@ def _warn_unsaved(warning: str | None, streams: Streams) -> None:
 
 
 def report(args: argparse.Namespace, streams: Streams) -> int:
-    from protocol_checks.report_command import caseload_report
+    from protocol_checks.report_command import caseload_report, link_base
 
-    settings = dataclasses.replace(_settings(args), item_statuses=True)
+    base = link_base(args, streams)
+    if base is None:
+        return EXIT_BAD_INPUT
+    settings = dataclasses.replace(_settings(args), item_statuses=True, handbook_url=base)
     # Today only as the default audit date (a saved run's name), never in a figure or due date.
     return caseload_report(args, streams, settings, _protocol(args),
                            args.audit_date or date.today())
@@ -145,6 +152,8 @@ def _protocol(args: argparse.Namespace):
 
 
 def rules(args: argparse.Namespace, streams: Streams) -> int:
+    from protocol_checks.format_words import stage_words
+
     protocol = _protocol(args)
     if args.format == "json":
         write_json([
@@ -156,12 +165,14 @@ def rules(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_OK
     for r in protocol.rules.values():
         source = ",".join(r.paragraphs) or "-"
-        print(f"{r.id:<9} {r.severity.value:<8} {r.stage.value:<17} {source:<12} {r.title}",
+        print(f"{r.id:<9} {r.severity.value:<8} {stage_words(r.stage):<17} {source:<12} {r.title}",
               file=streams.out)
     return EXIT_OK
 
 
 def explain(args: argparse.Namespace, streams: Streams) -> int:
+    from protocol_checks.display import NO_URL_NOTE
+    from protocol_checks.format_words import stage_words
     from protocol_checks.links import handbook_base, rule_url
     from protocol_checks.protocols import releases_of
     from protocol_checks.rules import REGISTRY
@@ -170,13 +181,16 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
     protocol = _protocol(args)
     rule = protocol.rules.get(args.rule_id.upper()) or REGISTRY.get(args.rule_id.upper())
     across = next((c for c in RUN_CHECKS if c.id == args.rule_id.upper()), None)
+    base = handbook_base(args.handbook_url)
+    if not base and (rule or across):
+        streams.say(NO_URL_NOTE)
     if across is not None:
         streams.out.write("\n".join([
             f"{across.id}: {across.title}", f"  severity:  {across.severity.value}",
             "  applies:   to every run, whatever release each case declares",
             f"  checks:    {across.message.format(first='the earlier file')}",
             f"  why:       {across.rationale}",
-            f"  handbook:  {rule_url(handbook_base(args.handbook_url), across.id)}"]) + "\n")
+            f"  handbook:  {rule_url(base, across.id)}"]) + "\n")
         return EXIT_OK
     if rule is None:
         streams.say(f"protocol-checks: no rule {args.rule_id!r}; 'protocol-checks rules' lists them")
@@ -186,7 +200,7 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
         f"  severity:  {rule.severity.value}"
         + (" (local: " + ", ".join(protocol.local[rule.id]) + ")"
            if protocol.local.get(rule.id) else ""),
-        f"  applies:   from the {rule.stage.value} stage",
+        f"  applies:   from the {stage_words(rule.stage)} stage",
         f"  releases:  {', '.join(releases_of(rule.id))}"
         + (f" (withdrawn in {rule.withdrawn_in}"
            + (f", replaced by {', '.join(rule.replaced_by)})" if rule.replaced_by else ")")
@@ -196,7 +210,7 @@ def explain(args: argparse.Namespace, streams: Streams) -> int:
         f"  met when:  {', '.join(rule.needs) or 'the required fields'} recorded, and no breach",
         f"  checks:    {rule.message}",
         f"  why:       {rule.rationale}",
-        f"  handbook:  {rule_url(handbook_base(args.handbook_url), rule.id)}",
+        f"  handbook:  {rule_url(base, rule.id)}",
     ]
     streams.out.write("\n".join(lines) + "\n")
     return EXIT_OK

@@ -24,7 +24,8 @@ that the case records as set (an unknown key fails validation) and field names h
 no field is a plain dict, so every object is a model the count visits; and every string that can
 hold a colon is a free-text field it counts, because the others hold none in a valid case
 (identifiers, rule IDs and waiver paths have patterns that exclude it, enum values have none,
-strict dates are ``YYYY-MM-DD``; see :class:`protocol_checks.shapes.Shape`). Should a change to
+strict dates are ``YYYY-MM-DD``; the ``$schema`` reference, whose pattern admits a URL's colon,
+is counted with the free text; see :class:`protocol_checks.shapes.Shape`). Should a change to
 the model break this (a pattern admitting a colon, a dict field, ``extra="allow"``), the result
 would still be right: clean files would just take the careful path. tests/test_duplicate_keys.py
 checks the two checks agree.

@@ -22,6 +22,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from protocol_checks.case import CaseFile, Stage
+from protocol_checks.format_words import stage_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ def judge(rule: typing.Any, case: CaseFile, breached: bool, waived: bool,
     stage: Stage = case.effective_stage
     if not rule.applies_at(stage):
         return RuleVerdict(rule.id, Verdict.not_due,
-                           f"the rule applies from the {rule.stage.value} stage")
+                           f"the rule applies from the {stage_words(rule.stage)} stage")
     skip = rule.skip(case, protocol)
     if breached:
         return RuleVerdict(rule.id, Verdict.not_met)

@@ -44,3 +44,14 @@ def in_words(spec: dict[str, Any], defs: dict[str, Any]) -> str:
     if "anyOf" in spec:
         return " or ".join(in_words(o, defs) for o in spec["anyOf"] if o.get("type") != "null")
     return _TYPES.get(str(spec.get("type")), "a value")
+
+
+_STAGE_WORDS = {"long_term_contact": "long-term contact"}
+"""Stages whose words are not just their identifier with spaces."""
+
+
+def stage_words(stage: object) -> str:
+    """A stage as staff say it ("long-term contact"), not its identifier
+    (``long_term_contact``), for messages and reports; accepts a Stage or its value."""
+    value = str(getattr(stage, "value", stage) or "")
+    return _STAGE_WORDS.get(value, value.replace("_", " "))

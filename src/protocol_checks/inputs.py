@@ -113,6 +113,11 @@ def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
                for p in patterns)
 
 
+def _hidden(name: str) -> bool:
+    """A dot-file or dot-folder: tool settings and version control, never a case file."""
+    return name.startswith(".")
+
+
 def _governed(paths: Iterable[str], exclude: tuple[str, ...]) -> Iterator[Job | FileResult]:
     """Every file to check with the nearest profile above it; a profile that cannot be used is
     reported once, with its problems, and the files it governs are not checked."""
@@ -152,8 +157,10 @@ def expand(paths: Iterable[str], exclude: tuple[str, ...] = (),
     """Files to check, in a stable order: folders are walked for ``*.json``; symlinked folders
     are not followed (no loops). A folder with no JSON yields a problem, not silence; so does
     every folder that cannot be read, by name, since its cases would otherwise pass unchecked.
-    Paths under a folder that match an ``exclude`` glob (relative to that folder, with ``/``)
-    are skipped; a file named on the command line is always checked."""
+    Hidden files and folders (``.vscode/``, ``.git/``) under a folder are skipped, as git and
+    linters skip them: editor settings are not case files. Paths under a folder that match an
+    ``exclude`` glob (relative to that folder, with ``/``) are skipped too; a file or folder
+    named on the command line is always checked, hidden or not."""
     for path in paths:
         if path == STDIN or not os.path.isdir(path):
             yield path
@@ -181,9 +188,11 @@ def expand(paths: Iterable[str], exclude: tuple[str, ...] = (),
                 continue
             where = os.path.relpath(root, path).replace(os.sep, "/")
             where = "" if where == "." else where + "/"
-            dirs[:] = sorted(d for d in dirs if not _excluded(where + d, exclude))
+            dirs[:] = sorted(d for d in dirs
+                             if not _hidden(d) and not _excluded(where + d, exclude))
             for name in sorted(files):
-                if name.endswith(".json") and not _excluded(where + name, exclude):
+                if (name.endswith(".json") and not _hidden(name)
+                        and not _excluded(where + name, exclude)):
                     found = True
                     yield os.path.join(root, name)
         if not found and not failed:

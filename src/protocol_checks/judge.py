@@ -20,8 +20,14 @@ from protocol_checks.local import local_protocol
 from protocol_checks.locate import PathLines
 from protocol_checks.protocol import Protocol
 from protocol_checks.protocols import followed_protocol, protocol_for
+from protocol_checks.release_fields import newer_fields
 from protocol_checks.rules.registry import Breach
 from protocol_checks.status import mark
+
+
+def naming_items(message: str, items: tuple[str, ...]) -> str:
+    """``message`` with its ``{items}`` placeholder naming ``items`` (checklist item IDs)."""
+    return message.replace("{items}", ", ".join(items))
 
 
 def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> list[Finding]:
@@ -41,9 +47,10 @@ def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> l
         for breach in check(case):  # most rules find nothing: that path stays short
             path = breach.path
             error = rule.severity is Severity.error
+            message = rule.message if breach.variant is None else rule.variants[breach.variant]
             findings.append(Finding(
                 rule_id=rule.id, severity=rule.severity, path=path,
-                message=rule.message if breach.variant is None else rule.variants[breach.variant],
+                message=naming_items(message, breach.items) if breach.items else message,
                 waived=not error and accepted.waives(rule.id, json_path(path)),
                 deviation=error and breach.variant in rule.past_events
                 and accepted.settles(rule.id, json_path(path)),
@@ -73,6 +80,9 @@ def result_for(name: str, loaded: Loaded, items: bool = False,
         return FileResult(name, problems=loaded.problems)
     try:
         protocol = judging(loaded.case, release, profile)
+        newer = newer_fields(loaded.case, protocol.release.version, loaded.text)
+        if newer:
+            return FileResult(name, problems=newer)
         findings = check_case(loaded.case, protocol, name)
         marked = [r for checklist in protocol.checklists
                   for r in mark(checklist, loaded.case, findings, protocol)] if items else []

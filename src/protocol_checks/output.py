@@ -84,19 +84,38 @@ def write_json(obj: object, out: TextIO) -> None:
     out.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (setting it, even
+    briefly, would race with files other threads create)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], errors: str = "strict") -> Iterator[TextIO]:
+def atomic_write(path: str | os.PathLike[str], errors: str = "strict",
+                 private: bool = False) -> Iterator[TextIO]:
     """A UTF-8 text file that appears at ``path`` only once complete: written to a hidden
-    ``.NAME.*.part`` beside it (readable by its owner only) and renamed into place, so a reader
-    never sees half of it and a failure leaves the previous file as it was. Reports and the
-    result cache both write through this."""
+    ``.NAME.*.part`` beside it and renamed into place, so a reader never sees half of it and a
+    failure leaves the previous file as it was. Reports get the user's umask (``0666 & ~umask``),
+    as any other tool's output would; ``private`` keeps the file its owner's only (0600), as the
+    result cache promises."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
-                                dir=folder)
+                                dir=folder)  # 0600 while it is written, whatever it becomes
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors=errors) as handle:
             yield handle
+        if not private:
+            os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):

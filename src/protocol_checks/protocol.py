@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol_checks.case import CaseFile, LegalBasis, Modality, Stage
+from protocol_checks.format_words import stage_words
 from protocol_checks.release import YAML_LOADER, Release, newest_published, working_release
 from protocol_checks.rules import Rule, active_rules
 from protocol_checks.rules.registry import Bound
@@ -217,8 +218,8 @@ def _disagreements(checklist: Checklist, item: Item, rules: dict[str, Rule]) -> 
     if set(item.source) != cited:
         out.append(f"item {item.id} cites {', '.join(item.source) or 'no paragraph'} but its "
                    f"rules cite {', '.join(sorted(cited, key=PARAGRAPHS.index)) or 'none'}")
-    out += [f"item {item.id} is due at the {checklist.stage.value} stage but rule {r.id} "
-            f"applies only from the {r.stage.value} stage"
+    out += [f"item {item.id} is due at the {stage_words(checklist.stage)} stage but rule "
+            f"{r.id} applies only from the {stage_words(r.stage)} stage"
             for r in mine if r.stage.rank > checklist.stage.rank]
     return out
 
@@ -245,12 +246,17 @@ def read_checklists(folder: Path) -> list[Checklist]:
     return out
 
 
+ITEMS = "items"
+"""The placeholder a message names checklist items by; kept as it is until a finding fills it."""
+
+
 def setting_values(release: Release) -> dict[str, str]:
     """What a ``{name}`` placeholder in a message or an item stands for under ``release``."""
     newest = newest_published()
     settings = release.settings
     return {**{name: settings.value_text(name) for name in type(settings).model_fields},
-            "newest_release": newest.version if newest else release.version}
+            "newest_release": newest.version if newest else release.version,
+            ITEMS: "{" + ITEMS + "}"}  # filled per finding, with item IDs (judge.py)
 
 
 def _filled(checklist: Checklist, values: dict[str, str]) -> Checklist:

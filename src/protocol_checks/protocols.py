@@ -35,8 +35,19 @@ def _rule_as_recorded(rule_id: str, recorded: dict) -> Rule:
     return replace(code, title=recorded["title"], severity=Severity(recorded["severity"]),
                    stage=Stage(recorded["stage"]), paragraphs=tuple(recorded["paragraphs"]),
                    message=recorded["message"], rationale=recorded["rationale"],
-                   variants={**code.variants, **recorded["variants"]},
-                   past_events=tuple(v or None for v in recorded.get("past_events", ())))
+                   # A message the code gained later (a clearer wording of the same breach)
+                   # reads, for this release, as the release recorded it: its main message.
+                   variants={**dict.fromkeys(code.variants, recorded["message"]),
+                             **recorded["variants"]},
+                   past_events=_past_events(code, recorded))
+
+
+def _past_events(code: Rule, recorded: dict) -> tuple[str | None, ...]:
+    """The past-event messages as recorded; a variant the code gained later reads as the
+    recorded main message (above), so it is a past event when that message was one."""
+    past = tuple(v or None for v in recorded.get("past_events", ()))
+    later = tuple(k for k in code.variants if k not in recorded["variants"])
+    return past + later if None in past else past
 
 
 @functools.cache

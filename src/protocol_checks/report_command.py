@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
+from urllib.parse import quote
 
 from protocol_checks import audit_history as history
 from protocol_checks.audit import Audit
 from protocol_checks.checker import Checker
+from protocol_checks.cli_options import REPORT_NAMES
+from protocol_checks.display import NO_URL_NOTE
 from protocol_checks.exits import EXIT_BAD_INPUT, for_summary
 from protocol_checks.findings import FileResult, Severity
 from protocol_checks.inputs import Settings
+from protocol_checks.links import RULES_PAGE, handbook_base
 from protocol_checks.names import display_name
 from protocol_checks.output import OutputClash, check_clash, opened, write_json
 from protocol_checks.profile import load_profile, profile_tag
@@ -53,6 +59,34 @@ def _baseline(save: str | None) -> str:
                 "saved there is compared with it.")
     return (f"No earlier audit is saved in {html.escape(display_name(save))}: this run is the "
             "baseline, and the next run saved there is compared with it.")
+
+
+def link_base(args: argparse.Namespace, streams: Streams) -> str | None:
+    """The report's file (``-o``, else :data:`REPORT_NAMES` in the current folder) and the base
+    of its links: ``--handbook-dir`` as a path from the report's folder, so the links work
+    wherever the report and the handbook are opened together; else the handbook URL. None
+    (after saying why) when the folder is no folder."""
+    if args.output is None:
+        args.output = REPORT_NAMES[args.format]  # opened() still refuses to replace an input
+    if args.handbook_dir is None:
+        base = handbook_base(args.handbook_url)
+        if not base and args.format == "html":
+            streams.say(f"{NO_URL_NOTE}, or --handbook-dir DIR for a handbook on disk")
+        return base
+    if not os.path.isdir(args.handbook_dir):
+        streams.say(f"protocol-checks: --handbook-dir: {display_name(args.handbook_dir)} is "
+                    "not a folder; give the root folder of a built handbook")
+        return None
+    if not os.path.isfile(os.path.join(args.handbook_dir, *RULES_PAGE.split("/"))):
+        streams.say(f"protocol-checks: warning: --handbook-dir: {display_name(args.handbook_dir)}"
+                    f" has no {RULES_PAGE}; is it the root of a built handbook?")
+    here = (os.getcwd() if args.output == "-"
+            else os.path.dirname(os.path.abspath(args.output)))
+    try:
+        relative = os.path.relpath(os.path.abspath(args.handbook_dir), here)
+    except ValueError:  # another drive (Windows): no relative path, so an absolute file URL
+        return Path(args.handbook_dir).resolve().as_uri() + "/"
+    return quote(Path(relative).as_posix(), safe="/") + "/"
 
 
 def caseload_report(args: argparse.Namespace, streams: Streams, settings: Settings,

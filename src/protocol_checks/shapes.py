@@ -1,7 +1,8 @@
 """The case model's structure as the loader walks it, worked out once from the model itself.
 
 Per model class: the fields that hold further models, and the free-text fields (the only strings
-of a valid case that can hold a colon); and every field name the format defines.
+of a valid case that can hold a colon); and every field name the format defines, spelt as in the
+file (``$schema``, not the attribute behind it).
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ from typing import get_args
 from pydantic import BaseModel
 
 from protocol_checks.case import CaseFile
+from protocol_checks.case_fields import SCHEMA_REF_PATTERN
+
+_COLON_PATTERNS = frozenset({SCHEMA_REF_PATTERN})
+"""Patterns that admit a colon (a ``$schema`` URL's scheme): their fields count as text."""
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
     """One model class: the fields that hold further models, and the free-text fields.
 
-    Free text is every ``str`` field without a pattern. The others hold no colon in a valid case:
-    identifiers, rule IDs and waiver paths have patterns that exclude it, enums' values have none,
-    and strict dates are ``YYYY-MM-DD``.
+    Free text is every ``str`` field without a pattern, or with one that admits a colon (the
+    ``$schema`` reference). The others hold no colon in a valid case: identifiers, rule IDs and
+    waiver paths have patterns that exclude it, enums' values have none, and strict dates are
+    ``YYYY-MM-DD``.
     """
 
     nested: tuple[str, ...]
@@ -52,6 +58,17 @@ def _leaf_types(annotation: object) -> set[object]:
     return leaves
 
 
+def _may_hold_colon(metadata: list[object]) -> bool:
+    """Whether a string field can hold a colon: no pattern, or one that admits it."""
+    patterns = [p for m in metadata if (p := getattr(m, "pattern", None))]
+    return not patterns or any(p in _COLON_PATTERNS for p in patterns)
+
+
+def json_names(model: type[BaseModel]) -> list[str]:
+    """A model's field names as a case file spells them (the alias where there is one)."""
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
 def _shapes() -> dict[type, Shape]:
     shapes: dict[type, Shape] = {}
 
@@ -62,8 +79,7 @@ def _shapes() -> dict[type, Shape]:
         for name, info in model.model_fields.items():
             if _model_args(info.annotation):
                 nested.append(name)
-            elif str in _leaf_types(info.annotation) and not any(
-                    getattr(m, "pattern", None) for m in info.metadata):
+            elif str in _leaf_types(info.annotation) and _may_hold_colon(info.metadata):
                 text.append(name)  # identifiers have patterns and hold no colons: skipped
         shapes[model] = Shape(tuple(nested), tuple(text))
         for name in nested:
@@ -77,5 +93,5 @@ def _shapes() -> dict[type, Shape]:
 SHAPES = _shapes()
 """Every model class reachable from :class:`CaseFile`, with its shape."""
 
-KNOWN_NAMES = frozenset(name for model in SHAPES for name in model.model_fields)
+KNOWN_NAMES = frozenset(name for model in SHAPES for name in json_names(model))
 """Every field name the case-file format defines, at any depth."""

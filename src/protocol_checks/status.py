@@ -14,6 +14,7 @@ from enum import StrEnum
 from protocol_checks.case import CaseFile
 from protocol_checks.evidence import RuleVerdict, Verdict, judge
 from protocol_checks.findings import Finding
+from protocol_checks.format_words import stage_words
 from protocol_checks.protocol import Checklist, Item, Protocol
 
 
@@ -116,7 +117,7 @@ def mark(checklist: Checklist, case: CaseFile, findings: list[Finding],
                 out.append(ItemResult(item, ItemStatus.awaiting))
             else:
                 out.append(ItemResult(item, ItemStatus.not_due, reason=(
-                    f"the checklist is due by the {checklist.stage.value} stage")))
+                    f"the checklist is due by the {stage_words(checklist.stage)} stage")))
         else:
             verdicts = [judge(protocol.rules[r], case, r in failing, r in waived, protocol,
                               deviation=r in deviations)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from protocol_checks.audit import Audit, Standard
 from protocol_checks.audit_history import SavedRun, compare
+from protocol_checks.format_words import stage_words
 from protocol_checks.links import item_url, rule_url
 from protocol_checks.names import display_name
 from protocol_checks.reporters.audit_chart import run_chart
@@ -133,7 +134,7 @@ def agenda(audit: Audit, base_url: str) -> str:
         if len(a.due) > SHOWN_DUE:
             due.append(f"<li>and {_n(len(a.due) - SHOWN_DUE)} more</li>")
         rows.append(f'<tr data-case="{_e(a.case_id or "")}"><th scope="row">{_case(a)}</th>'
-                    f'<td class="stage">{_e((a.stage or "").replace("_", " "))}</td>'
+                    f'<td class="stage">{_e(stage_words(a.stage))}</td>'
                     f'<td><time datetime="{a.as_of.isoformat()}">{a.as_of.isoformat()}</time>'
                     f"</td><td>{rules or 'none'}</td><td>{gaps or 'none'}</td>"
                     f'<td>{"<ul>" + "".join(due) + "</ul>" if due else "nothing dated"}</td></tr>')

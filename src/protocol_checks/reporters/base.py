@@ -86,10 +86,13 @@ def local_note(finding: Finding) -> str:
 class Reporter:
     """Base reporter: override ``file`` and ``finish``; ``start`` is optional."""
 
-    def __init__(self, out: TextIO, verbose: bool = False, handbook_url: str = ""):
+    def __init__(self, out: TextIO, verbose: bool = False, handbook_url: str = "",
+                 color: bool = False):
         self.out = out
         self.verbose = verbose
         self.handbook_url = handbook_url
+        self.color = color
+        """Whether to colour the output (only the text format does; the command decides)."""
 
     def start(self) -> None:
         """Called once before the first result."""

@@ -21,6 +21,7 @@ from typing import TextIO
 from protocol_checks import __version__
 from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult
+from protocol_checks.format_words import stage_words
 from protocol_checks.links import rule_url
 from protocol_checks.local import local_protocol
 from protocol_checks.names import display_name, safe_link_base
@@ -190,10 +191,10 @@ def _by_stage(c: Caseload) -> str:
     if not c.stages:
         return _empty_section(head, "No readable case files.")
     names = sorted(c.stages, key=_stage_order)
-    chart_rows = [(n.replace("_", " "), [(s, c.stages[n].findings[s]) for s in SEVERITIES])
+    chart_rows = [(stage_words(n), [(s, c.stages[n].findings[s]) for s in SEVERITIES])
                   for n in names]
     rows = "".join(
-        f'<tr><th scope="row">{_e(n.replace("_", " "))}</th>'
+        f'<tr><th scope="row">{_e(stage_words(n))}</th>'
         f'<td class="num">{_n(c.stages[n].cases)}</td>'
         f'<td class="num">{_n(c.stages[n].with_findings)}</td>'
         + "".join(f'<td class="num">{_n(c.stages[n].findings[s])}</td>' for s in SEVERITIES)
@@ -229,7 +230,7 @@ def _first_cases(c: Caseload) -> str:
         return _empty_section(head, "No case has errors or warnings.")
     rows = "".join(
         f'<tr><td class="num">{i}</td><th scope="row" class="file">{_file(r.name)}</th>'
-        f'<td class="stage">{_e((r.stage or "").replace("_", " "))}</td>'
+        f'<td class="stage">{_e(stage_words(r.stage))}</td>'
         f'<td class="num">{_n(r.errors)}</td><td class="num">{_n(r.warnings)}</td>'
         f'<td class="num">{_n(r.advice)}</td>'
         f'<td>{" ".join(_ranked_rule(rid, rid in r.local) for rid in r.rules)}</td>'

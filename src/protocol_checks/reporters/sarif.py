@@ -17,6 +17,9 @@ from protocol_checks.run_checks import RUN_CHECKS
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.advice: "note"}
+_JUSTIFICATION = {True: "a deviation recorded and reviewed in the case file",
+                  False: "waived, with a reviewed reason, in the case file"}
+"""Fixed words (never the case's own reason), keyed by whether the finding is a deviation."""
 
 
 def artifact_uri(name: str) -> str:
@@ -64,13 +67,10 @@ class SarifReporter(Reporter):
             "defaultConfiguration": {"level": "error"},
         })
         self._index = {r["id"]: i for i, r in enumerate(rules)}
-        head = {
-            "$schema": SCHEMA,
-            "version": "2.1.0",
-            "runs": [{"tool": {"driver": {
-                "name": "protocol-checks", "version": __version__,
-                "informationUri": f"{base}index.html", "rules": rules}}}],
-        }
+        driver = {"name": "protocol-checks", "version": __version__, "rules": rules}
+        if "://" in base:  # SARIF wants an absolute URI here; a relative one would mislead
+            driver = {**driver, "informationUri": f"{base}index.html"}
+        head = {"$schema": SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}}]}
         text = json.dumps(head)
         self.out.write(text[:-3] + ', "results": [')
         self._first = True
@@ -107,9 +107,9 @@ class SarifReporter(Reporter):
                 }],
                 "properties": {"release": result.release, "local": list(f.local)},
             }
-            if f.settled:
-                obj["suppressions"] = [{"kind": "external", "justification": (
-                    "deviation recorded in case file" if f.deviation else "waived in case file")}]
+            if f.settled:  # settled in the case file itself: SARIF's "inSource" suppression
+                obj["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                        "justification": _JUSTIFICATION[f.deviation]}]
             self._write(obj)
 
     def finish(self, summary: Summary) -> None:

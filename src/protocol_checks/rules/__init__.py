@@ -8,6 +8,7 @@ from protocol_checks.rules import (  # noqa: F401  (imported for registration)
     integrity,
     medication,
     modality,
+    plans,
     privacy,
     referral,
     releases,

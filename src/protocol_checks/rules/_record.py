@@ -107,43 +107,51 @@ def _risk_reviews(case: CaseFile) -> Iterator[tuple[Path, RiskReview]]:
         yield ("closure", "risk_review"), case.closure.risk_review
 
 
-def order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Path]]:
-    """Pairs (earlier, later, path of later) that must not run backwards."""
+def order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Path, str]]:
+    """Pairs (earlier, later, path of later, which pair) that must not run backwards; the
+    pair's name is its message's key in :data:`~protocol_checks.rules._dated.OUT_OF_ORDER`."""
     plan, a, ref = case.treatment_plan, case.assessment, case.referral
     if plan:
-        yield plan.starts_on, plan.planned_end_on, ("treatment_plan", "planned_end_on")
+        # Treatment starts with the first plan: the earliest earlier plan, when it changed.
+        start, at = ((case.earlier_plans[0].starts_on, ("earlier_plans", 0, "starts_on"))
+                     if case.earlier_plans else (plan.starts_on, ("treatment_plan", "starts_on")))
+        yield plan.starts_on, plan.planned_end_on, ("treatment_plan", "planned_end_on"), "plan_end"
         if a:
-            yield a.started_on, plan.starts_on, ("treatment_plan", "starts_on")
+            yield a.started_on, start, at, "plan_start"
         if case.end_of_treatment:
-            yield plan.starts_on, case.end_of_treatment.ended_on, ("end_of_treatment", "ended_on")
+            yield (start, case.end_of_treatment.ended_on,
+                   ("end_of_treatment", "ended_on"), "treatment_end")
     if ref and a:
-        yield ref.received_on, a.started_on, ("assessment", "started_on")
+        yield ref.received_on, a.started_on, ("assessment", "started_on"), "assessment_start"
     if sharing := case.information_sharing:
         yield sharing.agreed_on, sharing.explained_to_patient_on, (
-            "information_sharing", "explained_to_patient_on")
+            "information_sharing", "explained_to_patient_on"), "sharing_explained"
     for i, b in enumerate(case.planned_breaks):
-        yield b.starts_on, b.ends_on, ("planned_breaks", i, "ends_on")
+        yield b.starts_on, b.ends_on, ("planned_breaks", i, "ends_on"), "break_end"
     for name in ROLE_NAMES:
         holder = getattr(case.roles, name)
         for i, p in enumerate(holder.previous if holder else ()):
-            yield p.assigned_on, p.ended_on, ("roles", name, "previous", i, "ended_on")
+            yield (p.assigned_on, p.ended_on, ("roles", name, "previous", i, "ended_on"),
+                   "previous_holder")
     if ref and case.closure:
-        yield ref.received_on, case.closure.closed_on, ("closure", "closed_on")
+        yield (ref.received_on, case.closure.closed_on, ("closure", "closed_on"),
+               "closed_before_referral")
     if case.end_of_treatment and case.closure:
-        yield case.end_of_treatment.ended_on, case.closure.closed_on, ("closure", "closed_on")
+        yield (case.end_of_treatment.ended_on, case.closure.closed_on, ("closure", "closed_on"),
+               "closed_before_end")
     if case.end_of_treatment and case.end_of_treatment.long_term_contact:
         contact = case.end_of_treatment.long_term_contact
         yield case.end_of_treatment.ended_on, contact.next_review_on, (
-            "end_of_treatment", "long_term_contact", "next_review_on")
+            "end_of_treatment", "long_term_contact", "next_review_on"), "contact_review"
     for i, d in enumerate(case.risk_disclosures):
         yield d.disclosed_on, d.risk_assessor_informed_on, (
-            "risk_disclosures", i, "risk_assessor_informed_on")
+            "risk_disclosures", i, "risk_assessor_informed_on"), "assessor_informed"
         yield d.disclosed_on, d.safeguarding_decided_on, (
-            "risk_disclosures", i, "safeguarding_decided_on")
+            "risk_disclosures", i, "safeguarding_decided_on"), "safeguarding_decided"
     for i, w in enumerate(case.waivers):
-        yield w.waived_on, w.reviewed_on, ("waivers", i, "reviewed_on")
+        yield w.waived_on, w.reviewed_on, ("waivers", i, "reviewed_on"), "waiver_review"
     for i, dev in enumerate(case.deviations):
-        yield dev.remedied_on, dev.reviewed_on, ("deviations", i, "reviewed_on")
+        yield dev.remedied_on, dev.reviewed_on, ("deviations", i, "reviewed_on"), "deviation_review"
 
 
 def staff_references(case: CaseFile) -> Iterator[tuple[Path, str]]:

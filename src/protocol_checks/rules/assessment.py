@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from protocol_checks.case import CaseFile, MotivationStrand, Stage
 from protocol_checks.findings import Severity
+from protocol_checks.rules._plans import treatment_start
 from protocol_checks.rules.registry import Breach, rule
 
 
@@ -43,7 +44,7 @@ def motivation_assessed(case: CaseFile) -> Iterator[Breach]:
     motivation = case.assessment.motivation if case.assessment else None
     if motivation is None:
         yield Breach(("assessment", "motivation"))
-    elif case.treatment_plan is not None and motivation.assessed_on > case.treatment_plan.starts_on:
+    elif (start := treatment_start(case)) is not None and motivation.assessed_on > start:
         yield Breach(("assessment", "motivation", "assessed_on"), "late")
 
 
@@ -64,7 +65,7 @@ def contract_agreed(case: CaseFile) -> Iterator[Breach]:
     contract = case.assessment.therapeutic_contract if case.assessment else None
     if contract is None:
         yield Breach(("assessment", "therapeutic_contract"))
-    elif case.treatment_plan is not None and contract.agreed_on > case.treatment_plan.starts_on:
+    elif (start := treatment_start(case)) is not None and contract.agreed_on > start:
         yield Breach(("assessment", "therapeutic_contract", "agreed_on"), "late")
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from protocol_checks.case import Attendance, CaseFile, LegalBasis, SessionFrequency, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._plans import plan_on, treatment_start
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 _INTERVAL_DAYS = {
@@ -73,8 +74,8 @@ _NO_BREAK = Skip("no planned break is recorded", absent="planned_breaks")
 
 
 def _not_started(case: CaseFile) -> Skip | None:
-    plan = case.treatment_plan
-    if plan is not None and plan.starts_on > case.as_of and not case.sessions:
+    start = treatment_start(case)
+    if start is not None and start > case.as_of and not case.sessions:
         return Skip("treatment has not started yet", later=True)
     return None
 
@@ -111,14 +112,16 @@ def attendance_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     settings = protocol.release.settings
     days, kinds, order = _in_order(case)
     yield from _runs(order, kinds, _MISSED, _CANCELLED, settings.missed_in_a_row)
-    plan = case.treatment_plan
-    interval = _INTERVAL_DAYS.get(plan.session_frequency) if plan else None
-    if interval is None:
+    if case.treatment_plan is None:
         return
-    limit = settings.gap_factor * interval
     held = [i for i in order if kinds[i] is _ATTENDED]
     held_days = [days[i] for i in held]
     for n, gap in enumerate(map(operator.sub, held_days[1:], held_days)):
+        plan = plan_on(case, held_days[n + 1])  # the rhythm of the plan in force then
+        interval = _INTERVAL_DAYS.get(plan.session_frequency) if plan else None
+        if interval is None:
+            continue
+        limit = settings.gap_factor * interval
         if gap.days > limit and gap.days - _break_days(
                 case, held_days[n], held_days[n + 1]) > limit:
             yield Breach(("sessions", held[n + 1]), "gap")
@@ -157,6 +160,8 @@ def no_missed_before_break(case: CaseFile, protocol: JudgedBy) -> Iterator[Breac
     stage=Stage.treatment,
     paragraphs=("P10",),
     message="A planned break was not discussed with the patient before it began.",
+    variants={"late": "A planned break was discussed with the patient only once it had begun "
+              "(its 'discussed_with_patient_on' is not before its 'starts_on')."},
     rationale="Because breaks are danger times, each is talked through with the patient ahead "
     "of time so the sessions before it are not lost.",
 )
@@ -165,8 +170,10 @@ def breaks_prepared(case: CaseFile) -> Iterator[Breach]:
         if brk.starts_on > case.as_of:
             continue  # still ahead: not yet due
         talked = brk.discussed_with_patient_on
-        if talked is None or talked >= brk.starts_on:
+        if talked is None:
             yield Breach(("planned_breaks", i, "discussed_with_patient_on"))
+        elif talked >= brk.starts_on:
+            yield Breach(("planned_breaks", i, "discussed_with_patient_on"), "late")
 
 
 def _unfollowed(case: CaseFile, protocol: JudgedBy, in_window: bool) -> Iterator[Breach]:

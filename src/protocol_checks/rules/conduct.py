@@ -10,6 +10,7 @@ from datetime import date
 from protocol_checks.case import CaseFile, Modality, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._plans import plan_on, treatment_start
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 # The longest interval between interim reports (P6) is a setting of each release
@@ -28,10 +29,10 @@ def _treatment_end(case: CaseFile) -> date:
 
 def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
     """No report is due while treatment is younger than one interval and none is recorded."""
-    plan = case.treatment_plan
+    start = treatment_start(case)
     interval = protocol.release.settings.report_interval_days
-    if plan is not None and not case.interim_reports and (
-            _treatment_end(case) - plan.starts_on).days <= interval:
+    if start is not None and not case.interim_reports and (
+            _treatment_end(case) - start).days <= interval:
         return Skip("no interim report is due yet", later=True)
     return None
 
@@ -47,21 +48,42 @@ def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
     paragraphs=("P6",),
     message="During treatment more than {report_interval_days} days passed without an interim "
     "progress report.",
+    variants={
+        "none": "More than {report_interval_days} days of treatment have passed since its start "
+        "(the plan's 'starts_on') and no interim progress report is recorded.",
+        "first": "More than {report_interval_days} days passed between the start of treatment "
+        "(the plan's 'starts_on') and the first interim progress report ('sent_on').",
+        "between": "More than {report_interval_days} days passed between two interim progress "
+        "reports ('sent_on').",
+        "since_last": "More than {report_interval_days} days have passed since the last interim "
+        "progress report ('sent_on'), counting to the case file's 'as_of' date, or to the end "
+        "of treatment or the closure if earlier.",
+    },
     rationale="The case manager's interim reports on progress feed the risk assessment. The "
     "source gives no interval; the longest gap is a service setting of each release.",
 )
 def reports_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
-    plan = case.treatment_plan
-    if plan is None:
+    start = treatment_start(case)  # the first plan's: reports run on through a change of plan
+    if start is None:
         return
     end = _treatment_end(case)
-    if end <= plan.starts_on:
+    if end <= start:
         return
-    dates = sorted(r.sent_on for r in case.interim_reports if plan.starts_on <= r.sent_on <= end)
-    marks = [plan.starts_on, *dates, end]
+    dates = sorted(r.sent_on for r in case.interim_reports if start <= r.sent_on <= end)
+    marks = [start, *dates, end]
     interval = protocol.release.settings.report_interval_days
-    if any((b - a).days > interval for a, b in itertools.pairwise(marks)):
-        yield Breach(("interim_reports",))
+    late = [(b - a).days > interval for a, b in itertools.pairwise(marks)]
+    if not any(late):
+        return
+    first = late.index(True)  # the first interval too long names the message
+    if not dates:
+        yield Breach(("interim_reports",), "none")
+    elif first == 0:
+        yield Breach(("interim_reports",), "first")
+    elif first == len(dates):
+        yield Breach(("interim_reports",), "since_last")
+    else:
+        yield Breach(("interim_reports",), "between")
 
 
 @rule(
@@ -129,10 +151,10 @@ def reports_to_assessor(case: CaseFile) -> Iterator[Breach]:
     "assesses both again, rather than relying on the assessment made before treatment.",
 )
 def reports_reassess(case: CaseFile) -> Iterator[Breach]:
-    plan = case.treatment_plan
-    psychodynamic = plan is not None and plan.modality is Modality.psychodynamic
     for i, report in enumerate(case.interim_reports):
         if not report.motivation_reviewed:
             yield Breach(("interim_reports", i, "motivation_reviewed"))
-        if psychodynamic and not report.mindedness_reviewed:
+        plan = plan_on(case, report.sent_on)  # psychodynamic when the report was written
+        if plan is not None and plan.modality is Modality.psychodynamic and (
+                not report.mindedness_reviewed):
             yield Breach(("interim_reports", i, "mindedness_reviewed"), "mindedness")

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from protocol_checks.case import Attendance, CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._dated import AFTER_AS_OF, OUT_OF_ORDER, date_kind
 from protocol_checks.rules._dates import session_day
+from protocol_checks.rules._plans import treatment_start
 from protocol_checks.rules._record import order_checks, recorded_dates, staff_references
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 from protocol_checks.rules.roles import ROLE_NAMES
@@ -24,13 +26,14 @@ FUTURE_TOLERANCE = timedelta(days=1)
     stage=Stage.referral,
     paragraphs=(),
     message="A date comes before the date it must follow (for example an end before its start).",
+    variants=dict(OUT_OF_ORDER),
     rationale="A record whose dates run backwards cannot be judged: every rule about 'before' "
     "and 'after' would be meaningless.",
 )
 def dates_in_order(case: CaseFile) -> Iterator[Breach]:
-    for earlier, later, path in order_checks(case):
+    for earlier, later, path, pair in order_checks(case):
         if earlier is not None and later is not None and later < earlier:
-            yield Breach(path)
+            yield Breach(path, pair)  # the pair's name keys its message (OUT_OF_ORDER)
 
 
 @rule(
@@ -41,7 +44,7 @@ def dates_in_order(case: CaseFile) -> Iterator[Breach]:
     stage=Stage.referral,
     paragraphs=(),
     message="Something is recorded as having happened after the case file's 'as_of' date.",
-    variants={"as_of": "The case file's 'as_of' date is in the future."},
+    variants={"as_of": "The case file's 'as_of' date is in the future.", **AFTER_AS_OF},
     rationale="Events recorded in the future are typing errors or invented records; either way "
     "the protocol cannot be judged on them.",
 )
@@ -51,11 +54,12 @@ def nothing_in_future(case: CaseFile) -> Iterator[Breach]:
     as_of = case.as_of
     # Sessions are most of a file's dates: test them cheaply before building any paths.
     if case.sessions and max(map(session_day, case.sessions)) > as_of:
-        yield from (Breach(("sessions", i, "on")) for i, s in enumerate(case.sessions)
-                    if s.on > as_of)
+        yield from (Breach(("sessions", i, "on"), "sessions.on")
+                    for i, s in enumerate(case.sessions) if s.on > as_of)
     for path, day in recorded_dates(case, sessions=False):
         if day > as_of:
-            yield Breach(path)
+            kind = date_kind(path)  # names its message (AFTER_AS_OF); a new kind: the main one
+            yield Breach(path, kind if kind in AFTER_AS_OF else None)
 
 
 def _no_sessions(case: CaseFile) -> Skip | None:
@@ -86,20 +90,28 @@ def _no_attestation_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
     stage=Stage.referral,
     paragraphs=("P13",),
     message="A session is recorded before formal treatment started or after it ended.",
+    variants={
+        "before_start": "A session ('on') is dated before formal treatment started (the "
+        "treatment plan's 'starts_on').",
+        "after_end": "A session ('on') is dated after formal treatment ended "
+        "('end_of_treatment.ended_on').",
+    },
     rationale="Sessions outside the treatment period belong to another record (assessment or "
     "long-term contact) and would distort the checks on attendance.",
 )
 def sessions_within_treatment(case: CaseFile) -> Iterator[Breach]:
-    plan = case.treatment_plan
-    if plan is None:
+    start = treatment_start(case)  # the first plan's, when the plan changed (release 1.2.0)
+    if start is None:
         return
     end = case.end_of_treatment.ended_on if case.end_of_treatment else None
     days = list(map(session_day, case.sessions))
-    if not days or (min(days) >= plan.starts_on and (end is None or max(days) <= end)):
+    if not days or (min(days) >= start and (end is None or max(days) <= end)):
         return
     for i, day in enumerate(days):
-        if day < plan.starts_on or (end is not None and day > end):
-            yield Breach(("sessions", i, "on"))
+        if day < start:
+            yield Breach(("sessions", i, "on"), "before_start")
+        elif end is not None and day > end:
+            yield Breach(("sessions", i, "on"), "after_end")
 
 
 @rule(
@@ -221,10 +233,19 @@ def stage_consistent(case: CaseFile) -> Iterator[Breach]:
     paragraphs=(),
     message="A checklist item that needs a person's confirmation at this stage has none yet; "
     "see the checklist command for which.",
+    variants={"awaiting": "Checklist items that need a person's confirmation at this stage "
+              "have none yet: {items}. Record an attestation for each (who confirmed it, in "
+              "which role, on which day)."},
     rationale="Some items (for example alertness to deception, P12) cannot be read from the "
     "record; they count as met only when someone accountable confirms them.",
 )
 def attestations_due(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
-    confirmed = {att.item for att in case.attestations}
-    if not confirmed.issuperset(protocol.due_attestations(case)):
-        yield Breach(("attestations",))
+    awaited = protocol.due_attestations(case) - {att.item for att in case.attestations}
+    if awaited:
+        yield Breach(("attestations",), "awaiting", items=tuple(sorted(awaited, key=_item_order)))
+
+
+def _item_order(item_id: str) -> tuple[str, int]:
+    """BA-2 before BA-10: checklist prefix, then number."""
+    prefix, _, number = item_id.partition("-")
+    return prefix, int(number)

@@ -8,12 +8,13 @@ from datetime import date
 from protocol_checks.case import Attendance, CaseFile, InformedConsent, Modality, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._plans import ever_had, plan_on
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 
 def _pharmacological(case: CaseFile) -> bool:
-    plan = case.treatment_plan
-    return plan is not None and plan.modality is Modality.pharmacological
+    """Whether a plan, current or earlier, is pharmacological."""
+    return ever_had(case, Modality.pharmacological) is not None
 
 
 def treatment_began(case: CaseFile) -> date | None:
@@ -28,12 +29,18 @@ def treatment_began(case: CaseFile) -> date | None:
     med = case.medication
     if med is not None and med.first_dose_on is not None:
         signs.append(med.first_dose_on)
-    plan = case.treatment_plan
-    if plan is not None and plan.modality is Modality.pharmacological:
-        if plan.starts_on <= case.as_of:
-            signs.append(plan.starts_on)
-        signs += [s.on for s in case.sessions if s.attendance is Attendance.attended]
+    first = ever_had(case, Modality.pharmacological)
+    if first is not None:
+        if first.starts_on <= case.as_of:
+            signs.append(first.starts_on)
+        signs += [s.on for s in case.sessions if s.attendance is Attendance.attended
+                  and _pharmacological_on(case, s.on)]
     return min(signs) if signs else None
+
+
+def _pharmacological_on(case: CaseFile, day: date) -> bool:
+    plan = plan_on(case, day)
+    return plan is not None and plan.modality is Modality.pharmacological
 
 
 def _no_pharmacological_plan(case: CaseFile) -> Skip | None:

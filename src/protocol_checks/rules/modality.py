@@ -156,14 +156,17 @@ def externalising_flagged(case: CaseFile) -> Iterator[Breach]:
         yield Breach(("assessment", "externalises_responsibility"))
 
 
-def _outside(case: CaseFile, modality: Modality, low_months: int, high_months: int) -> bool:
+def _outside(case: CaseFile, modality: Modality, low_months: int,
+             high_months: int) -> str | None:
+    """Which bound the plan's length crosses: "too_short", "too_long", or None."""
     plan = case.treatment_plan
     if plan is None or plan.modality is not modality or plan.planned_end_on < plan.starts_on:
-        return False
-    return not (
-        add_months(plan.starts_on, low_months) <= plan.planned_end_on
-        <= add_months(plan.starts_on, high_months)
-    )
+        return None
+    if plan.planned_end_on < add_months(plan.starts_on, low_months):
+        return "too_short"
+    if plan.planned_end_on > add_months(plan.starts_on, high_months):
+        return "too_long"
+    return None
 
 
 @rule(
@@ -175,12 +178,21 @@ def _outside(case: CaseFile, modality: Modality, low_months: int, high_months: i
     stage=Stage.treatment,
     paragraphs=("P13",),
     message="Cognitive-behavioural treatment is planned for less than 6 or more than 12 months.",
+    variants={
+        "too_short": "Cognitive-behavioural treatment is planned for less than 6 months (the "
+        "plan's 'planned_end_on' is under six months after its 'starts_on').",
+        "too_long": "Cognitive-behavioural treatment is planned for more than 12 months (the "
+        "plan's 'planned_end_on' is over twelve months after its 'starts_on').",
+    },
     rationale="Cognitive and behavioural treatments are intensive and time-limited: the source "
     "gives six months to a year.",
 )
 def cbt_duration(case: CaseFile) -> Iterator[Breach]:
-    if _outside(case, Modality.cbt, 6, 12):
-        yield Breach(("treatment_plan", "planned_end_on"))
+    bound = _outside(case, Modality.cbt, 6, 12)
+    if bound == "too_short":
+        yield Breach(("treatment_plan", "planned_end_on"), "too_short")
+    elif bound == "too_long":
+        yield Breach(("treatment_plan", "planned_end_on"), "too_long")
 
 
 @rule(
@@ -192,12 +204,21 @@ def cbt_duration(case: CaseFile) -> Iterator[Breach]:
     stage=Stage.treatment,
     paragraphs=("P13",),
     message="Psychodynamic treatment is planned for less than 2 or more than 3 years.",
+    variants={
+        "too_short": "Psychodynamic treatment is planned for less than 2 years (the plan's "
+        "'planned_end_on' is under two years after its 'starts_on').",
+        "too_long": "Psychodynamic treatment is planned for more than 3 years (the plan's "
+        "'planned_end_on' is over three years after its 'starts_on').",
+    },
     rationale="Dynamic treatments last longer than CBT; the source says they often run for "
     "two to three years. 'Often' makes this a warning.",
 )
 def psychodynamic_duration(case: CaseFile) -> Iterator[Breach]:
-    if _outside(case, Modality.psychodynamic, 24, 36):
-        yield Breach(("treatment_plan", "planned_end_on"))
+    bound = _outside(case, Modality.psychodynamic, 24, 36)
+    if bound == "too_short":
+        yield Breach(("treatment_plan", "planned_end_on"), "too_short")
+    elif bound == "too_long":
+        yield Breach(("treatment_plan", "planned_end_on"), "too_long")
 
 
 @rule(
@@ -235,6 +256,24 @@ def mindedness_uses_history(case: CaseFile) -> Iterator[Breach]:
     pm = case.assessment.psychological_mindedness if case.assessment else None
     if _psychodynamic(case) and pm is not None and not pm.previous_treatment_reviewed:
         yield Breach(("assessment", "psychological_mindedness", "previous_treatment_reviewed"))
+
+
+ABSENT_CAPACITY = {
+    # One message per capacity; the keys are the model's own field names (checked below).
+    "recognises_own_feelings": "Psychodynamic treatment is planned although the patient was "
+    "judged not to recognise their own feelings ('recognises_own_feelings'), one of the four "
+    "capacities of psychological mindedness.",
+    "acknowledges_internal_conflict": "Psychodynamic treatment is planned although the patient "
+    "was judged unwilling to acknowledge internal conflict ('acknowledges_internal_conflict'), "
+    "one of the four capacities of psychological mindedness.",
+    "flexible_thinking": "Psychodynamic treatment is planned although the patient was judged "
+    "not to show flexibility in thinking ('flexible_thinking'), one of the four capacities of "
+    "psychological mindedness.",
+    "links_present_to_childhood": "Psychodynamic treatment is planned although the patient "
+    "was judged not to link current events with childhood experience "
+    "('links_present_to_childhood'), one of the four capacities of psychological mindedness.",
+}
+assert set(ABSENT_CAPACITY) == set(CAPACITIES)
 
 
 def _absent_capacities(case: CaseFile) -> list[str]:
@@ -275,6 +314,7 @@ def some_mindedness(case: CaseFile) -> Iterator[Breach]:
     paragraphs=("P10",),
     message="Psychodynamic treatment is planned although some of the four capacities of "
     "psychological mindedness were judged absent.",
+    variants=dict(ABSENT_CAPACITY),
     rationale="An element of psychological mindedness is necessary, not all of it, and much "
     "may only emerge in treatment: some capacities absent is a warning to weigh.",
 )
@@ -282,4 +322,4 @@ def capacities_weighed(case: CaseFile) -> Iterator[Breach]:
     absent = _absent_capacities(case)
     if len(absent) < len(CAPACITIES):
         for name in absent:
-            yield Breach(("assessment", "psychological_mindedness", name))
+            yield Breach(("assessment", "psychological_mindedness", name), name)

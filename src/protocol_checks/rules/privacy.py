@@ -47,30 +47,51 @@ def _has_title_word(lowered: str) -> bool:
     return False
 
 
-def looks_identifying(text: str) -> str | None:
-    """The kind of direct identifier ``text`` appears to contain, if any.
-
-    Each pattern runs only when cheap tests show it could match (an address needs an "@", a
-    telephone or NHS number nine digits, a postcode a capital then a digit), which rules out
-    most clinical text in a few C-level passes rather than a regular-expression search per kind.
-    """
+def _prepared(text: str) -> tuple[str, int]:
+    """The text with ISO dates blanked (dates in notes are not identifiers on their own) and
+    its count of digits, so each detector runs only when cheap tests show it could match."""
     digits = _digits(text) if _DIGIT.search(text) else 0
     if digits >= 8 and "-" in text:
-        text = _ISO_DATE.sub(" ", text)  # dates in notes are not identifiers on their own
+        text = _ISO_DATE.sub(" ", text)
         digits = _digits(text)
+    return text, digits
+
+
+def certain_identifier(text: str) -> str | None:
+    """``"email"`` or ``"nhs_number"`` (ten digits with a valid check digit): identifiers that
+    are almost never anything else, so PRIV-003 treats them as errors."""
+    text, digits = _prepared(text)
     if "@" in text and _EMAIL.search(text):
         return "email"
     if digits >= 9:
         for match in _NHS.finditer(text):
             if valid_nhs_number("".join(match.groups())):
                 return "nhs_number"
-        if _PHONE.search(text):
-            return "phone"
+    return None
+
+
+def likely_identifier(text: str) -> str | None:
+    """``"phone"``, ``"postcode"`` or ``"name"`` (a titled name): heuristic matches that a
+    reference number or a clinician's title can also produce, so PRIV-004 only warns."""
+    text, digits = _prepared(text)
+    if digits >= 9 and _PHONE.search(text):
+        return "phone"
     if digits >= 2 and _LETTER_DIGIT.search(text) and _POSTCODE.search(text):
         return "postcode"
     if _has_title_word(text.lower()) and _TITLED_NAME.search(text):
         return "name"
     return None
+
+
+def looks_identifying(text: str) -> str | None:
+    """The kind of direct identifier ``text`` appears to contain, if any: a certain one first,
+    then a likely one (the order PRIV-001 has always reported them in).
+
+    Each pattern runs only when cheap tests show it could match (an address needs an "@", a
+    telephone or NHS number nine digits, a postcode a capital then a digit), which rules out
+    most clinical text in a few C-level passes rather than a regular-expression search per kind.
+    """
+    return certain_identifier(text) or likely_identifier(text)
 
 
 def free_text(case: CaseFile) -> Iterator[tuple[Path, str]]:
@@ -87,6 +108,8 @@ def free_text(case: CaseFile) -> Iterator[tuple[Path, str]]:
 
 @rule(
     "PRIV-001",
+    withdrawn_in="1.2.0",
+    replaced_by=("PRIV-003", "PRIV-004"),
     needs=(),
     title="The case file holds no direct identifiers",
     severity=Severity.warning,
@@ -112,6 +135,61 @@ def no_direct_identifiers(case: CaseFile) -> Iterator[Breach]:
         kind = looks_identifying(text)
         if kind is not None:
             yield Breach(path, None if kind == "email" else kind)
+
+
+_SHARED = ("Case files are checked in CI and shared in folders; a direct identifier turns a "
+           "pseudonymous record into identifiable patient information, which should be shared "
+           "only as far as necessary (GMC, Confidentiality, 2017).")
+
+
+@rule(
+    "PRIV-003",
+    since="1.2.0",
+    needs=(),
+    title="Free text holds no email address or NHS number",
+    severity=Severity.error,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="Free text holds an email address; case files must be pseudonymous.",
+    variants={
+        "nhs_number": "Free text holds an NHS number (its check digit is valid); case files "
+        "must be pseudonymous.",
+    },
+    rationale=_SHARED + " An email address or an NHS number with a valid check digit is "
+    "almost never anything else, so it is an error to remove, not a warning to weigh.",
+)
+def no_certain_identifiers(case: CaseFile) -> Iterator[Breach]:
+    for path, text in free_text(case):
+        kind = certain_identifier(text)
+        if kind is not None:
+            yield Breach(path, None if kind == "email" else kind)
+
+
+@rule(
+    "PRIV-004",
+    since="1.2.0",
+    needs=(),
+    title="Free text holds nothing that looks like a name, phone number or postcode",
+    severity=Severity.warning,
+    stage=Stage.referral,
+    paragraphs=(),
+    message="Free text looks like it holds a telephone number; case files must be "
+    "pseudonymous.",
+    variants={
+        "postcode": "Free text looks like it holds a UK postcode; case files must be "
+        "pseudonymous.",
+        "name": "Free text looks like it holds a titled personal name; case files must be "
+        "pseudonymous.",
+    },
+    rationale=_SHARED + " These patterns are heuristics (a reference number can look like a "
+    "telephone number, a clinician's title like a patient's name), so a match is a warning "
+    "to look at; a waiver records why a text that matches is not identifying.",
+)
+def no_likely_identifiers(case: CaseFile) -> Iterator[Breach]:
+    for path, text in free_text(case):
+        kind = likely_identifier(text)
+        if kind is not None:
+            yield Breach(path, None if kind == "phone" else kind)
 
 
 ID_MESSAGES = {

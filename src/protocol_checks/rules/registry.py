@@ -24,6 +24,9 @@ class Breach:
 
     path: Path
     variant: str | None = None
+    items: tuple[str, ...] = ()
+    """Checklist item IDs the breach is about (protocol data, never case values), named where
+    the message has an ``{items}`` placeholder."""
 
 
 Check = Callable[..., Iterable[Breach]]

@@ -1,21 +1,24 @@
 """The case-file reference, generated from the pydantic model's JSON Schema, and the schema
-file itself, published with the site at the path its ``$id`` names."""
+file itself, published with the site at ``schema/case-file.schema.json``.
+
+Objects are listed in the order a reader meets them walking the case file's fields, which follow
+the patient's path (referral, roles, assessment, treatment, end, closure), not alphabetically:
+staff look a field up by where the case is, not by its class name."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from protocol_checks.case import SCHEMA_ID
+from protocol_checks.case import SCHEMA_ID, SCHEMA_PATH
 from protocol_checks.schema import case_schema
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, xref
 
-SCHEMA_PATH = urlparse(SCHEMA_ID).path.lstrip("/")
 _PARAS = re.compile(r"\bP(\d{1,2})\b")
 
 
@@ -61,6 +64,42 @@ def _type_of(spec: dict, defs: dict) -> tuple[list[nodes.Node], bool]:
     return [nodes.Text(words.get(str(kind), str(kind)))], False
 
 
+def _refs(spec: object) -> Iterator[str]:
+    """The definitions a schema node refers to, in the order they appear in it."""
+    if isinstance(spec, dict):
+        if "$ref" in spec:
+            yield spec["$ref"].rsplit("/", 1)[-1]
+        for value in spec.values():
+            yield from _refs(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _refs(value)
+
+
+def object_order(schema: dict) -> list[str]:
+    """The objects of the schema (definitions with properties) in the order a depth-first walk
+    of the case file's fields reaches them; any not reached (none today) come last."""
+    defs = schema.get("$defs", {})
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order or "properties" not in defs.get(name, {}):
+            return
+        order.append(name)
+        for ref in _refs(defs[name]["properties"]):
+            visit(ref)
+
+    for ref in _refs(schema.get("properties", {})):
+        visit(ref)
+    return order + [n for n, spec in defs.items() if "properties" in spec and n not in order]
+
+
+def _paragraphs(text: str) -> list[str]:
+    """A description's paragraphs, each on one line: docstrings wrap at the code's margin, and
+    a line break there is not a break in the meaning."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
 def _paragraph_links(text: str) -> list[nodes.Node]:
     found = sorted({int(n) for n in _PARAS.findall(text) if 1 <= int(n) <= 13})
     if not found:
@@ -75,28 +114,28 @@ class CaseFileReferenceDirective(ProtocolDirective):
         schema = case_schema()
         self.env.note_dependency(str(Path(__file__).resolve().parents[1] / "case.py"))
         objects = [("CaseFile", schema)] + [
-            (name, spec) for name, spec in schema["$defs"].items() if "properties" in spec
+            (name, schema["$defs"][name]) for name in object_order(schema)
         ]
         depth = self.env.current_document.docname.count("/")
         link = nodes.paragraph()
         link += nodes.Text("The JSON Schema generated from this model is published with the "
                            "handbook: ")
         link += nodes.reference("", SCHEMA_PATH, refuri="../" * depth + SCHEMA_PATH)
-        link += nodes.Text(f" (its $id is {SCHEMA_ID}). Editors such as VS Code can use it to "
-                           "check case files as you type.")
+        link += nodes.Text(f" (its $id, {SCHEMA_ID}, is a name, not an address). Editors such "
+                           "as VS Code can use it to check case files as you type.")
         out: list[nodes.Node] = [link]
         for name, spec in objects:
             box = nodes.container(ids=[_anchor(name)], classes=["casefile-object"])
             heading = nodes.rubric()
             heading += nodes.literal(text=name)
             box += heading
-            if spec.get("description"):
-                box += nodes.paragraph(text=spec["description"].split("\n")[0])
+            for paragraph in _paragraphs(spec.get("description", "")):
+                box += nodes.paragraph(text=paragraph)
             required = set(spec.get("required", []))
             rows = []
             for field, fspec in spec["properties"].items():
                 kind, nullable = _type_of(fspec, schema["$defs"])
-                meaning = fspec.get("description", "")
+                meaning = " ".join(_paragraphs(fspec.get("description", "")))
                 need = "required" if field in required else ("optional" if not nullable
                                                               else "optional (may be null)")
                 rows.append(([[nodes.literal(text=field)], kind, need, meaning,

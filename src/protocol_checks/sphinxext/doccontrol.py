@@ -45,6 +45,10 @@ STATUS_WORDS = {
     "superseded": "Superseded by a later release",
 }
 
+# The status as the page-margin footer of every printed sheet gives it (one line at 8pt).
+SHORT_STATUS = {"draft": "draft", "consultation": "draft for consultation",
+                "approved": "approved", "superseded": "superseded"}
+
 
 def document(config: Config) -> dict[str, str]:
     """conf.py's fields (title, owner...) with the release's own number, dates and status."""
@@ -106,7 +110,8 @@ def _print_css(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     data = document(app.config)
-    label = (f"{data.get('reference', '')} release {data['version']} · next review "
+    status = f" ({SHORT_STATUS.get(working_release().status.value, '')})"
+    label = (f"{data.get('reference', '')} release {data['version']}{status} · next review "
              f"{data.get('next_review', '')} · printed copies are uncontrolled")
     css = (
         "@media print {\n  @page {\n"
