@@ -13,13 +13,20 @@ invalid against the schema, half breaking a protocol rule), then measures in one
   (d) start-up: ``protocol-checks --version`` and a one-file validate (median of 10 runs), with
       the package byte-compiled first as an installation leaves it;
   (e) peak RSS of the validate process (getrusage(RUSAGE_CHILDREN) in a fresh wrapper process);
+  (f) with ``--compare-with DIR``, the previous engine (a source checkout of an earlier commit)
+      timed beside ours, and the JSON reports of both compared byte for byte;
 
 and prints them beside the targets. ``--markdown`` prints the table as Markdown for the
-handbook's performance page.
+handbook's performance page. With ``--repeats N`` the validate runs and the floor (and the
+previous engine's runs) are repeated in N interleaved rounds (ours, previous, ours --jobs 1,
+previous --jobs 1, floor; then again), and the table gives the minimum and the median; ratios
+are taken within each round, so a slow minute slows both sides of a ratio.
 
     python bench/bench.py --files 2000          # a quick look
     python bench/bench.py                       # 100,000 files; a few minutes on 2 cores
     python bench/bench.py --markdown > perf.md
+    git worktree add /tmp/base HEAD             # the engine before a change, then:
+    python bench/bench.py --repeats 3 --compare-with /tmp/base
 
 Needs the ``bench`` extra for (b) and (c): ``pip install -e .[bench]``.
 """
@@ -45,6 +52,9 @@ from pathlib import Path
 
 from protocol_checks.workers import PARALLEL_FROM, available_cpus
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: bench/ modules
+import previous  # found through the line above
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
 BIN = Path(sys.executable).parent
@@ -55,7 +65,8 @@ ARG_CHUNK = 2000
 """Files per check-jsonschema invocation (command lines have a length limit)."""
 
 TARGETS = {
-    "floor": 2.5,        # ours / floor at 100,000 files, at most
+    "floor": 4.0,        # ours / floor at 100,000 files, at most (cold: the rules in Python)
+    "warm": 2.5,         # ours / floor with an unchanged caseload and --cache, at most
     "cjs": 20.0,         # check-jsonschema / ours, at least
     "rss_mb": 200.0,     # peak RSS at 100,000 files, below
     "version_ms": 80.0,  # protocol-checks --version, below
@@ -200,10 +211,10 @@ class Run:
     maxrss_mb: float
 
 
-def measured(cmd: Sequence[str]) -> Run:
+def measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> Run:
     """Wall time and peak RSS of ``cmd``, measured by a fresh wrapper process."""
     done = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True,
-                          check=True)
+                          check=True, env=env)
     data = json.loads(done.stdout)
     return Run(data["rc"], data["wall"], data["cpu"], data["maxrss_kb"] / 1024)
 
@@ -235,12 +246,12 @@ def _precompile() -> bool:
     return done.returncode == 0
 
 
-def median_ms(cmd: Sequence[str], runs: int = 10) -> float:
+def median_ms(cmd: Sequence[str], runs: int = 10, env: dict[str, str] | None = None) -> float:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
         subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                       stderr=subprocess.DEVNULL, env=env)
         times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
 
@@ -318,8 +329,8 @@ class Measurements:
 
     seed: int
     gen: Generated
-    ours: Run               # validate, default --jobs auto
-    ours1: Run              # validate --jobs 1
+    ours: Run               # validate, default --jobs auto (the fastest round)
+    ours1: Run              # validate --jobs 1 (the fastest round)
     cold: Run               # validate --cache, filling the cache
     warm: Run               # validate --cache, unchanged files
     floor: Run | None       # read + orjson
@@ -329,6 +340,18 @@ class Measurements:
     compiled: bool          # the package was byte-compiled before the start-up timings
     load_before: float      # 1-minute load average before and after the run
     load_after: float
+    rounds: tuple[dict[str, Run], ...] = ()  # every round: "ours", "ours1", "floor", "prev"...
+    previous: Previous | None = None         # --compare-with: the previous engine
+
+
+@dataclass(frozen=True)
+class Previous:
+    """(f): the previous engine, timed in the same rounds; its start-up; the comparison."""
+
+    folder: str
+    version_ms: float
+    one_ms: float
+    difference: str | None   # None: the JSON reports are byte-identical (tool version aside)
 
 
 def _say(text: str) -> None:
@@ -345,23 +368,56 @@ def _has_orjson() -> bool:
     return True
 
 
-def _validate_runs(folder: Path, cache_dir: Path) -> tuple[Run, Run, Run, Run]:
-    """(a): validate with the default --jobs, with --jobs 1, then with --cache cold and warm, in
-    that order (the warm run reads the cache the cold one filled)."""
-    cmd = [CLI, "validate", str(folder), "--format", "json", "-o", os.devnull, "--no-progress"]
-    ours = measured(cmd)
-    _say("  validate --jobs 1 ...")
-    ours1 = measured([*cmd, "--jobs", "1"])
+def _validate_args(folder: Path) -> list[str]:
+    return ["validate", str(folder), "--format", "json", "-o", os.devnull, "--no-progress"]
+
+
+def _rounds(folder: Path, repeats: int, floor: bool,
+            prev: Path | None) -> tuple[dict[str, Run], ...]:
+    """(a), (b) and (f) in ``repeats`` interleaved rounds: validate with the default --jobs and
+    with --jobs 1, each followed by the previous engine's same run, then the floor."""
+    args = _validate_args(folder)
+    prev_cmd, prev_env = previous.engine(prev) if prev is not None else ([], None)
+    out = []
+    for number in range(1, repeats + 1):
+        _say(f"  round {number} of {repeats}: validate (--jobs auto, then --jobs 1) ...")
+        runs = {"ours": measured([CLI, *args])}
+        if prev is not None:
+            runs["prev"] = measured([*prev_cmd, *args], prev_env)
+        runs["ours1"] = measured([CLI, *args, "--jobs", "1"])
+        if prev is not None:
+            runs["prev1"] = measured([*prev_cmd, *args, "--jobs", "1"], prev_env)
+        if floor:
+            runs["floor"] = measured([sys.executable, "-c", _FLOOR, str(folder)])
+        out.append(runs)
+    return tuple(out)
+
+
+def fastest(rounds: Sequence[dict[str, Run]], key: str) -> Run:
+    return min((r[key] for r in rounds), key=lambda run: run.wall)
+
+
+def _cache_runs(folder: Path, cache_dir: Path) -> tuple[Run, Run]:
+    """(a) with --cache, cold then warm (the warm run reads the cache the cold one filled)."""
     _say("  validate --cache (filling, then a warm re-run: the nightly case) ...")
-    cold = measured([*cmd, "--cache", str(cache_dir)])
-    warm = measured([*cmd, "--cache", str(cache_dir)])
-    return ours, ours1, cold, warm
+    cmd = [CLI, *_validate_args(folder), "--cache", str(cache_dir)]
+    return measured(cmd), measured(cmd)
 
 
-def _floor_run(folder: Path) -> Run:
-    """(b): the least any validator must do (read and parse every file), as the yardstick."""
-    _say("  floor (read + orjson) ...")
-    return measured([sys.executable, "-c", _FLOOR, str(folder)])
+def _compare(folder: Path, prev: Path, work: Path, sample: Path) -> Previous:
+    """(f): both engines' JSON reports on the caseload, compared; start-up, interleaved."""
+    _say("  comparing the reports of both engines ...")
+    prev_cmd, prev_env = previous.engine(prev)
+    mine, theirs = work / "ours.json", work / "previous.json"
+    run_args = ["validate", str(folder), "--format", "json", "-o"]
+    subprocess.run([CLI, *run_args, str(mine), "--no-progress"], capture_output=True)
+    subprocess.run([*prev_cmd, *run_args, str(theirs), "--no-progress"], capture_output=True,
+                   env=prev_env)
+    difference = previous.differences(mine, theirs)
+    one = ["validate", str(sample), "--no-progress"]
+    version_ms = median_ms([*prev_cmd, "--version"], env=prev_env)
+    one_ms = median_ms([*prev_cmd, *one], env=prev_env)
+    return Previous(str(prev), version_ms, one_ms, difference)
 
 
 def _cjs_run(schema: Path, files: list[str], budget: float) -> CjsResult:
@@ -384,18 +440,24 @@ def measure(args: argparse.Namespace) -> Measurements:
         files = all_files(folder)
         compiled = _precompile()
         _say(f"  done in {gen.seconds:.1f} s; timing validate (default: --jobs auto) ...")
-        ours, ours1, cold, warm = _validate_runs(folder, work / "cache")
-        floor = _floor_run(folder) if has_orjson else None
-        cjs = _cjs_run(work / "schema.json", files, args.cjs_budget) if CJS and has_orjson else None
+        rounds = _rounds(folder, args.repeats, has_orjson, args.compare_with)
+        cold, warm = _cache_runs(folder, work / "cache")
+        use_cjs = CJS and has_orjson and not args.no_cjs
+        cjs = _cjs_run(work / "schema.json", files, args.cjs_budget) if use_cjs else None
         _say("  start-up times ...")
         version_ms = median_ms([CLI, "--version"])
         one_ms = median_ms([CLI, "validate", str(gen.sample_valid), "--no-progress"])
+        prev = (_compare(folder, args.compare_with, work, gen.sample_valid)
+                if args.compare_with else None)
     finally:
         if not args.dir:
             shutil.rmtree(work, ignore_errors=True)
-    return Measurements(seed=args.seed, gen=gen, ours=ours, ours1=ours1, cold=cold, warm=warm,
-                        floor=floor, cjs=cjs, version_ms=version_ms, one_ms=one_ms,
-                        compiled=compiled, load_before=load_before, load_after=os.getloadavg()[0])
+    return Measurements(seed=args.seed, gen=gen, ours=fastest(rounds, "ours"),
+                        ours1=fastest(rounds, "ours1"), cold=cold, warm=warm,
+                        floor=fastest(rounds, "floor") if has_orjson else None, cjs=cjs,
+                        version_ms=version_ms, one_ms=one_ms, compiled=compiled,
+                        load_before=load_before, load_after=os.getloadavg()[0],
+                        rounds=rounds, previous=prev)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,10 +484,21 @@ Row = tuple[str, str, str, str]
 """One line of the table: measure, result, target, status."""
 
 
-def _validate_result(run: Run, n: int) -> str:
-    """The same figures for each --jobs setting of (a), so that the two rows compare at a glance."""
+def _walls(m: Measurements, key: str) -> list[float]:
+    return [r[key].wall for r in m.rounds if key in r]
+
+
+def _median_note(m: Measurements, key: str) -> str:
+    """``"; median 12.34 s of 3"`` when the run was repeated, else nothing."""
+    walls = _walls(m, key)
+    return f"; median {statistics.median(walls):.2f} s of {len(walls)}" if len(walls) > 1 else ""
+
+
+def _validate_result(run: Run, n: int, median: str = "") -> str:
+    """The same figures for each --jobs setting of (a), so that the two rows compare at a glance
+    (the fastest round's, and the median's wall time when repeated)."""
     return (f"{run.wall:.2f} s ({n / run.wall:,.0f} files/s, {run.wall / n * 1000:.3f} ms/file; "
-            f"{run.cpu:.1f} s CPU; exit {run.rc})")
+            f"{run.cpu:.1f} s CPU; exit {run.rc}{median})")
 
 
 def _run_rows(m: Measurements) -> list[Row]:
@@ -435,9 +508,18 @@ def _run_rows(m: Measurements) -> list[Row]:
     return [
         ("Files generated", f"{n:,} ({gen.valid:,} valid, {gen.schema_invalid:,} schema-invalid, "
          f"{gen.rule_breaking:,} breaking a rule) in {gen.seconds:.1f} s", "", ""),
-        (f"(a) validate, default --jobs auto ({workers})", _validate_result(m.ours, n), "", ""),
-        ("(a) validate --jobs 1", _validate_result(m.ours1, n), "", ""),
+        (f"(a) validate, default --jobs auto ({workers})",
+         _validate_result(m.ours, n, _median_note(m, "ours")), "", ""),
+        ("(a) validate --jobs 1", _validate_result(m.ours1, n, _median_note(m, "ours1")), "", ""),
     ]
+
+
+def _ratio(m: Measurements, key: str, over: str, fallback: float) -> str:
+    """A ratio of wall times: the fastest runs', and the median of each round's own ratio."""
+    ratios = [r[key].wall / r[over].wall for r in m.rounds if key in r and over in r]
+    if len(ratios) < 2:
+        return f"{fallback:.1f}x"
+    return f"{fallback:.1f}x (fastest runs); median {statistics.median(ratios):.1f}x of rounds"
 
 
 def _floor_rows(m: Measurements) -> list[Row]:
@@ -449,17 +531,42 @@ def _floor_rows(m: Measurements) -> list[Row]:
     ratio, warm_ratio = m.ours.wall / floor.wall, m.warm.wall / floor.wall
     return [
         ("(b) floor: read + orjson", f"{floor.wall:.2f} s ({n / floor.wall:,.0f} files/s; "
-         f"{floor.cpu:.1f} s CPU)", "", ""),
-        ("ours / floor", f"{ratio:.1f}x",
+         f"{floor.cpu:.1f} s CPU{_median_note(m, 'floor')})", "", ""),
+        ("ours / floor", _ratio(m, "ours", "floor", ratio),
          f"<= {TARGETS['floor']}x at 100,000 files", _status(ratio <= TARGETS["floor"])),
-        ("ours / floor, --jobs 1", f"{m.ours1.wall / floor.wall:.1f}x", "", ""),
+        ("ours / floor, --jobs 1", _ratio(m, "ours1", "floor", m.ours1.wall / floor.wall), "",
+         ""),
         ("ours / floor, CPU time (--jobs 1)", f"{m.ours1.cpu / max(floor.cpu, 1e-9):.1f}x",
          "(less sensitive to other load)", ""),
         ("(a) validate --cache, first run", f"{m.cold.wall:.2f} s", "", ""),
         ("(a) validate --cache, unchanged files", f"{m.warm.wall:.2f} s "
          f"({n / m.warm.wall:,.0f} files/s; peak RSS {m.warm.maxrss_mb:.0f} MB)", "", ""),
         ("ours / floor, warm cache", f"{warm_ratio:.1f}x",
-         f"<= {TARGETS['floor']}x at 100,000 files", _status(warm_ratio <= TARGETS["floor"])),
+         f"<= {TARGETS['warm']}x at 100,000 files", _status(warm_ratio <= TARGETS["warm"])),
+    ]
+
+
+def _previous_rows(m: Measurements) -> list[Row]:
+    """(f): the previous engine beside ours, in the same rounds, and whether both report alike."""
+    prev, n = m.previous, m.gen.files
+    if prev is None:
+        return []
+    auto, one = fastest(m.rounds, "prev"), fastest(m.rounds, "prev1")
+    gain = 1 - m.ours1.wall / one.wall
+    same = ("byte-identical (the tool version in the header aside)" if prev.difference is None
+            else f"DIFFERENT: {prev.difference}")
+    return [
+        (f"(f) previous engine ({prev.folder}), default --jobs auto",
+         _validate_result(auto, n, _median_note(m, "prev")), "", ""),
+        ("(f) previous engine, --jobs 1", _validate_result(one, n, _median_note(m, "prev1")),
+         "", ""),
+        ("ours / previous, default", _ratio(m, "ours", "prev", m.ours.wall / auto.wall), "", ""),
+        ("ours / previous, --jobs 1", _ratio(m, "ours1", "prev1", m.ours1.wall / one.wall)
+         + f" ({gain:.0%} faster)", "", ""),
+        ("(f) previous engine: --version, one file",
+         f"{prev.version_ms:.0f} ms, {prev.one_ms:.0f} ms (medians of 10)", "", ""),
+        ("(f) JSON reports of both engines", same, "identical",
+         _status(prev.difference is None)),
     ]
 
 
@@ -505,7 +612,8 @@ def _at_size(rows: list[Row], n: int) -> list[Row]:
 
 def result_rows(m: Measurements) -> list[Row]:
     """The whole table, in the order the module docstring lists the measures."""
-    rows = [*_run_rows(m), *_floor_rows(m), *_cjs_rows(m), *_startup_and_memory_rows(m)]
+    rows = [*_run_rows(m), *_floor_rows(m), *_cjs_rows(m), *_startup_and_memory_rows(m),
+            *_previous_rows(m)]
     return _at_size(rows, m.gen.files)
 
 
@@ -522,7 +630,8 @@ def _header(m: Measurements, markdown: bool) -> str:
     n, load = m.gen.files, _load_text(m)
     python, machine = platform.python_version(), f"{platform.system()} {platform.machine()}"
     if markdown:
-        return (f"Measured with `python bench/bench.py --files {n} --seed {m.seed}` on "
+        return (f"Measured with `python bench/bench.py --files {n} --seed {m.seed}"
+                f"{f' --repeats {len(m.rounds)}' if len(m.rounds) > 1 else ''}` on "
                 f"{os.cpu_count()} cores, Python {python}, {machine}; {load}.\n")
     return (f"protocol-checks benchmark: {n:,} files, seed {m.seed}, {os.cpu_count()} cores, "
             f"Python {python} on {machine}\ntemplates: {m.gen.source}; {load}\n")
@@ -554,9 +663,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--cjs-budget", type=float, default=60.0, metavar="SECONDS",
                     help="run check-jsonschema on a scaled subset if the whole set would take "
                     "longer (default: 60; the brief's ceiling is 600)")
+    ap.add_argument("--no-cjs", action="store_true", help="skip check-jsonschema (c)")
+    ap.add_argument("--repeats", type=int, default=1, metavar="N",
+                    help="interleaved rounds of the validate runs and the floor (default: 1)")
+    ap.add_argument("--compare-with", type=Path, metavar="DIR",
+                    help="a source checkout of the previous engine: time it in the same rounds "
+                    "and compare both JSON reports byte for byte")
     args = ap.parse_args(argv)
     if args.files < 1:
         ap.error("--files must be at least 1")
+    if args.repeats < 1:
+        ap.error("--repeats must be at least 1")
     if args.dir and args.dir.exists() and any(args.dir.iterdir()):
         ap.error(f"--dir {args.dir} is not empty")
     return args

@@ -33,7 +33,8 @@ def filled(skeleton: dict, values: dict[str, object] | None = None) -> dict:
     """A skeleton from `protocol-checks new` with every placeholder replaced: by the value
     ``values`` (default :data:`FILLED`) gives for its field name, else the first choice of
     an enumeration, a fixed date, a staff ID, true or a short text, read from the schema."""
-    from protocol_checks.placeholders import PLACEHOLDER, _spec_at
+    from protocol_checks.format_words import spec_at
+    from protocol_checks.placeholders import PLACEHOLDER
 
     chosen = FILLED if values is None else values
 
@@ -41,7 +42,7 @@ def filled(skeleton: dict, values: dict[str, object] | None = None) -> dict:
         name = next((p for p in reversed(path) if isinstance(p, str)), "")
         if name in chosen:
             return chosen[name]
-        spec = _spec_at(path) or {}
+        spec = spec_at(path) or {}
         if "enum" in spec:
             return spec["enum"][0]
         if spec.get("format") == "date":

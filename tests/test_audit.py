@@ -72,7 +72,8 @@ def _figures(s: dict) -> tuple:
 def test_figures_match_the_hand_count(cases: Path, tmp_path: Path) -> None:
     doc = _audit(cases, tmp_path / "audit.json")
     assert doc["format_version"] == 1 and doc["audit_date"] == "2027-01-01"
-    assert doc["files"] == {"checked": 6, "audited": 6, "not_audited": 0, "case_ids_withheld": 0}
+    assert doc["files"] == {"checked": 6, "audited": 6, "not_audited": 0, "case_ids_withheld": 0,
+                            "repeated_case_ids": 0}
     assert doc["releases"] == {"1.0.0": 1, "1.1.0": 5}
     found = _by_item(doc)
     # (cases, n/a, not due, due, waived, deviation, measured, met, gaps, compliance)
@@ -328,3 +329,20 @@ def test_report_in_chromium_without_scripts_axe_and_a4(cases: Path, tmp_path: Pa
     for page in pages:  # A4 is 595 x 842 points
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert abs(width - 595) < 2 and abs(height - 842) < 2
+
+
+def test_a_case_kept_in_two_files_is_counted_once(cases: Path, tmp_path: Path) -> None:
+    """A later file with a case ID already seen (RUN-001) is in no figure a second time, and
+    is on the agenda to be merged."""
+    once = _audit(cases, tmp_path / "once.json")
+    shutil.copy(cases / "treatment-cbt-individual.json", cases / "zz-copy.json")
+    twice = _audit(cases, tmp_path / "twice.json")
+    assert twice["files"]["checked"] == once["files"]["checked"] + 1
+    assert twice["files"]["repeated_case_ids"] == 1
+    assert twice["files"]["audited"] == once["files"]["audited"]
+    assert [_figures(s) for s in twice["standards"]] == [_figures(s) for s in once["standards"]]
+    html = tmp_path / "twice.html"
+    done = _cli("report", str(cases), "--no-profile", "-o", str(html), "--audit-date", "2027-01-01")
+    assert done.returncode == 1  # RUN-001 is an error
+    page = html.read_text(encoding="utf-8")
+    assert "zz-copy.json" in page and "repeat the case ID" in page

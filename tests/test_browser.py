@@ -250,7 +250,7 @@ def test_print_hides_navigation_and_shows_whole_checklists(light, base_url: str)
     # One footer per sheet: the page margin's (protocol-print.css; test_pdf.py reads it in the PDF).
     footer_visible = any(f.is_visible() for f in page.locator(".bd-footer").all())
     margin_footer = page.evaluate("""() => [...document.styleSheets].some(s => (s.href || '')
-        .endsWith('protocol-print.css') && [...s.cssRules].some(r => r.cssText.includes('@bottom-left')
+        .includes('protocol-print.css') && [...s.cssRules].some(r => r.cssText.includes('@bottom-left')
         && r.cssText.includes('release')))""")
     page.close()
     assert not shown_nav, f"navigation visible in print: {shown_nav}"

@@ -258,8 +258,8 @@ def test_a_hand_edited_entry_is_not_trusted(caseload: Path, tmp_path: Path) -> N
     entries = json.loads(path.read_text(encoding="utf-8"))
     for key, entry in entries.items():  # every file reported clean, seal left as it was
         seal, _, text = entry.partition(":")
-        day, stage, release, _findings = json.loads(text)
-        entries[key] = f"{seal}:{json.dumps([day, stage, release, []])}"
+        day, stage, release, _findings, tag = json.loads(text)
+        entries[key] = f"{seal}:{json.dumps([day, stage, release, [], tag])}"
     path.write_text(json.dumps(entries), encoding="utf-8")
     _, again = validate_json(caseload, cache)
     assert again == honest and honest["summary"]["errors"] > 0

@@ -131,3 +131,27 @@ def test_a_cached_att_001_naming_items_reads_back(tmp_path: Path) -> None:
 def test_new_case_helper_is_clean() -> None:
     case = CaseFile.model_validate_json(json.dumps(new_case()))
     assert check_case(case, followed_protocol()) == []
+
+
+def _has(node: object, path: tuple) -> bool:
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return False
+        elif not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+@pytest.mark.parametrize("modality", [None, *Modality])
+@pytest.mark.parametrize("stage", list(Stage))
+def test_a_filled_skeleton_lacks_no_field_a_finding_asks_for(
+        stage: Stage, modality: Modality | None) -> None:
+    """The rules' findings on a filled skeleton point only at fields it offers (what is
+    left is about the values chosen, such as one staff ID for every role)."""
+    start = skeleton(stage, modality, "CASE-0042", followed_protocol())
+    case = CaseFile.model_validate_json(json.dumps(filled(start)))
+    missing = [(f.rule_id, f.json_path) for f in check_case(case, followed_protocol())
+               if not _has(start, f.path)]
+    assert missing == []

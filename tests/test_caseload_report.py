@@ -20,6 +20,7 @@ from casefactory import filled
 
 from protocol_checks import __version__
 from protocol_checks.findings import FileResult, Finding, InputProblem, Severity
+from protocol_checks.format_words import stage_words
 from protocol_checks.reporters.caseload import TOP_CASES, Caseload, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,15 +166,18 @@ def test_report_exit_status_and_summary_line(built, validated) -> None:
     out, done = built
     summary = validated["summary"]
     not_checked = summary["unreadable"] + summary["invalid"]
+    assert summary["files"] > 1 and summary["errors"] > 1 and summary["warnings"] > 1  # plurals
     expected_status = 2 if not_checked else (1 if summary["errors"] else 0)
     assert done.returncode == expected_status, done.stderr
     assert not_checked >= 3  # the three planted files that cannot be checked, at least
     assert out.is_file()
     assert done.stdout == ""  # the HTML goes to the file; the note about it to stderr
-    assert done.stderr.strip() == (
-        f"wrote {out}: {summary['files']} files, {summary['errors']} errors, "
-        f"{summary['warnings']} warnings, {summary['invalid']} invalid, "
+    wrote, note = done.stderr.strip().splitlines()
+    assert wrote == (
+        f"wrote {out}: {summary['files']:,} files, {summary['errors']:,} errors, "
+        f"{summary['warnings']:,} warnings, {summary['invalid']} invalid, "
         f"{summary['unreadable']} unreadable")
+    assert "no handbook URL is set" in note and "--handbook-dir" in note  # links are relative
 
 
 def test_totals_match_validate_json(built, validated) -> None:
@@ -207,7 +211,7 @@ def test_rule_and_stage_tables_match_validate_json(built, validated) -> None:
         for rule in {f["rule"] for f in active}:
             files[rule] = files.get(rule, 0) + 1
         if r["status"] not in ("unreadable", "invalid"):
-            row = stages.setdefault(r["stage"].replace("_", " "), [0, 0, 0, 0, 0])
+            row = stages.setdefault(stage_words(r["stage"]), [0, 0, 0, 0, 0])
             row[0] += 1
             row[1] += bool(active)
             for i, sev in enumerate(("error", "warning", "advice"), start=2):

@@ -20,8 +20,11 @@ import pytest
 from casefactory import CLI, clean_treatment_case, filled, new_case
 
 from protocol_checks import __version__
+from protocol_checks.case import SCHEMA_ID
+from protocol_checks.protocols import followed_protocol
 from protocol_checks.release import supported_versions, working_release
-from protocol_checks.rules import REGISTRY, active_rules
+from protocol_checks.rules import REGISTRY
+from protocol_checks.run_checks import RUN_CHECKS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
@@ -101,9 +104,9 @@ def cases(tmp_path: Path) -> dict[str, Path]:
     """clean (no findings), error (DATA-001), warning (REF-002 only), advice (ASMT-004 only),
     broken (unreadable), each in ``tmp_path``. All but error declare the newest release, 1.1.0
     (so none has DATA-009)."""
-    error = new_case()
+    error = new_case(case_id="CASE-0002")  # each its own case: one ID twice is RUN-001
     error["protocol_version"] = "0.9.0"
-    warning = new_case()
+    warning = new_case(case_id="CASE-0003")
     warning["referral"]["source"] = "court"
     advice = clean_treatment_case()
     advice["assessment"]["motivation"]["strands"] = ["avoid_prison"]
@@ -151,9 +154,9 @@ def test_help_for_each_subcommand(sub: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [
     (), ("frobnicate",), ("validate",), ("validate", "--format", "xml", "x.json"),
     ("validate", "--fail-on", "never", "x.json"), ("validate", "-j", "0", "x.json"),
-    ("explain",), ("report", "x.json"),
+    ("explain",), ("report",),
 ], ids=["no-command", "unknown-command", "no-path", "bad-format", "bad-fail-on", "zero-jobs",
-        "explain-no-id", "report-no-output"])
+        "explain-no-id", "report-no-path"])
 def test_misuse_exits_2(args: tuple[str, ...], tmp_path: Path) -> None:
     proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 2
@@ -266,7 +269,7 @@ def test_sarif_format(cases: dict[str, Path]) -> None:
     driver = run["tool"]["driver"]
     assert driver["name"] == "protocol-checks" and driver["version"] == __version__
     rules = driver["rules"]
-    assert {r["id"] for r in rules} == {*REGISTRY, "INPUT"}
+    assert {r["id"] for r in rules} == {*REGISTRY, "INPUT", *(c.id for c in RUN_CHECKS)}
     for rule in rules:
         if rule["id"] != "INPUT":
             assert rule["helpUri"] == f"reference/rules.html#rule-{rule['id'].lower()}"
@@ -323,7 +326,7 @@ def test_github_format(cases: dict[str, Path]) -> None:
     data001 = next(a for a in annotations if a["title"] == "DATA-001")
     assert data001["line"] == "2"
     assert data001["msg"].endswith("reference/rules.html#rule-data-001")
-    assert lines[-1] == ("protocol-checks: 4 files, 1 errors, 1 warnings, 0 advice, "
+    assert lines[-1] == ("protocol-checks: 4 files, 1 error, 1 warning, 0 advice, "
                          "1 unreadable")
 
 
@@ -426,12 +429,13 @@ def test_stdin_with_jobs(cases: dict[str, Path]) -> None:
 
 
 def _tree(root: Path, case: str) -> list[str]:
-    """Create files in a scrambled order; return the order a walk must report them in."""
-    for rel in ("zeta/b.json", "b.json", "alpha/deeper/y.json", "a.json", "alpha/z.json",
-                "alpha/notes.txt", "zeta/a.json", "mid/only.json.bak", "10.json", "9.json"):
+    """Create files in a scrambled order, each its own case; return the order a walk must
+    report them in."""
+    for n, rel in enumerate( ("zeta/b.json", "b.json", "alpha/deeper/y.json", "a.json", "alpha/z.json",
+                "alpha/notes.txt", "zeta/a.json", "mid/only.json.bak", "10.json", "9.json")):
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(case)
+        path.write_text(case.replace('"CASE-0001"', f'"CASE-{n + 1:04d}"'))
     return ["cases/10.json", "cases/9.json", "cases/a.json", "cases/b.json",
             "cases/alpha/z.json", "cases/alpha/deeper/y.json",
             "cases/zeta/a.json", "cases/zeta/b.json"]
@@ -472,6 +476,11 @@ def _example_counts() -> Counter[str]:
     from protocol_checks.workers import run
 
     counts: Counter[str] = Counter()
+    seen: set[str] = set()
+    for path in _example_files():  # a later file of a case already seen: RUN-001, an error
+        case_id = json.loads(path.read_text(encoding="utf-8"))["case_id"]
+        counts["error"] += case_id in seen
+        seen.add(case_id)
     for result in run([str(EXAMPLES)], Settings()):
         assert not result.problems, result.name
         counts.update("deviation" if f.deviation else "waived" if f.waived else f.severity.value
@@ -544,7 +553,7 @@ def test_schema_command(tmp_path: Path) -> None:
     assert proc.returncode == 0
     schema = json.loads(proc.stdout)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith("case-file.schema.json")
+    assert schema["$id"] == SCHEMA_ID
     assert schema["title"] == "Case file"
     assert schema["description"]
     assert schema["additionalProperties"] is False
@@ -569,17 +578,22 @@ def test_a_filled_new_case_validates_against_schema(tmp_path: Path) -> None:
 
 
 def test_rules_command(tmp_path: Path) -> None:
-    """The rules of the working release: withdrawn ones are left out (explain still knows them)."""
+    """The rules of the release teams follow (never a draft while one is published): withdrawn
+    ones are left out (explain still knows them)."""
     proc = run_cli("rules", cwd=tmp_path)
     assert proc.returncode == 0
     ids = [line.split()[0] for line in proc.stdout.splitlines()]
-    assert sorted(ids) == sorted(r.id for r in active_rules())
+    assert sorted(ids) == sorted([*followed_protocol().rules, *(c.id for c in RUN_CHECKS)])
     assert not {"ROLE-006", "MOD-003", "CON-002"} & set(ids)
     as_json = json.loads(run_cli("rules", "--format", "json", cwd=tmp_path).stdout)
     assert [r["id"] for r in as_json] == ids
     for rule in as_json:
         assert rule["anchor"] == f"rule-{rule['id'].lower()}"
         assert rule["severity"] in {"error", "warning", "advice"}
+        if rule["scope"] == "run":  # a check across files: no release item checks it
+            assert rule["title"] == next(c.title for c in RUN_CHECKS if c.id == rule["id"])
+            continue
+        assert rule["scope"] == "release"
         assert rule["items"], rule["id"]
         assert rule["title"] == REGISTRY[rule["id"]].title
 

@@ -19,6 +19,7 @@ from datetime import date
 from protocol_checks.audit_facts import Due
 from protocol_checks.findings import FileResult, Severity
 from protocol_checks.protocol import Protocol
+from protocol_checks.run_checks import SAME_CASE_ID
 from protocol_checks.status import ItemStatus
 
 DEFAULT_TARGET = 100.0
@@ -106,7 +107,7 @@ class Audit:
         self.order = {i.id: (c.id, n) for c in protocol.checklists for n, i in enumerate(c.items)}
         self.standards: dict[str, Standard] = {}
         self.agenda: list[ActionCase] = []
-        self.files = self.audited = self.unreadable = self.withheld = 0
+        self.files = self.audited = self.unreadable = self.withheld = self.repeats = 0
         self.releases: Counter[str] = Counter()
 
     def add(self, result: FileResult) -> None:
@@ -114,10 +115,18 @@ class Audit:
         if result.unreadable or result.audit is None:
             self.unreadable += 1
             return
-        self.audited += 1
-        self.releases[result.release or "unknown"] += 1
         facts = result.audit
         key = facts.case_id
+        if any(f.rule_id == SAME_CASE_ID.id for f in result.findings):
+            # A second file of a case already counted: the case is counted once, and the
+            # file goes on the agenda, to be merged or given its own ID.
+            self.repeats += 1
+            self.agenda.append(ActionCase(result.name, key, result.stage, facts.as_of,
+                                          ((SAME_CASE_ID.id, SAME_CASE_ID.severity.value),),
+                                          (), facts.due))
+            return
+        self.audited += 1
+        self.releases[result.release or "unknown"] += 1
         if key is None:
             self.withheld += 1
         reasons = {(item, status): reason for item, status, reason in facts.reasons}

@@ -58,7 +58,8 @@ def document(audit: Audit, audit_date: date, profile: dict[str, str] | None) -> 
         "releases": dict(sorted(audit.releases.items())),
         "profile": profile,
         "files": {"checked": audit.files, "audited": audit.audited,
-                  "not_audited": audit.unreadable, "case_ids_withheld": audit.withheld},
+                  "not_audited": audit.unreadable, "case_ids_withheld": audit.withheld,
+                  "repeated_case_ids": audit.repeats},
         "standards": [_standard(s) for _, _, group in audit.grouped() for s in group],
     }
 

@@ -79,13 +79,12 @@ def validate(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks.checker import Checker
     from protocol_checks.display import NO_URL_NOTE, wants_color, without_settled
     from protocol_checks.progress import Progress
+    from protocol_checks.rendering import Renders
     from protocol_checks.reporters import Summary, reporter_class
 
     if not _known_release(args.protocol_version, streams):
         return EXIT_BAD_INPUT
     settings = _settings(args)
-    if not settings.handbook_url:  # every format's links leave the handbook
-        streams.say(NO_URL_NOTE)
     checker = Checker(args.paths, settings, args.jobs, args.cache)
     summary = Summary()
     progress = Progress(enabled=not args.no_progress)
@@ -94,13 +93,21 @@ def validate(args: argparse.Namespace, streams: Streams) -> int:
         reporter = reporter_class(args.format or "text")(out, verbose=args.verbose,
                                           handbook_url=settings.handbook_url, color=color)
         reporter.start()
-        for result in checker.results():
-            summary.add(result)  # counts settled findings even when --quiet hides them
-            reporter.file(without_settled(result) if args.quiet else result)
-            progress.tick(summary.files)
+        texts = checker.rendered(reporter, summary, args.quiet)
+        if isinstance(reporter, Renders) and texts is not None:
+            for text in texts:  # entries made by the workers, which count the summary too
+                reporter.write_text(text)
+                progress.tick(summary.files)
+        else:
+            for result in checker.results():
+                summary.add(result)  # counts settled findings even when --quiet hides them
+                reporter.file(without_settled(result) if args.quiet else result)
+                progress.tick(summary.files)
         progress.done()
         reporter.finish(summary)
     _warn_unsaved(checker.close(), streams)
+    if not settings.handbook_url:  # every format's links leave the handbook: say so, last
+        streams.say(NO_URL_NOTE)
     return for_summary(summary, Severity(args.fail_on or "error"))
 
 
@@ -153,19 +160,25 @@ def _protocol(args: argparse.Namespace):
 
 def rules(args: argparse.Namespace, streams: Streams) -> int:
     from protocol_checks.format_words import stage_words
+    from protocol_checks.run_checks import RUN_CHECKS
 
     protocol = _protocol(args)
     if args.format == "json":
         write_json([
             {"id": r.id, "title": r.title, "severity": r.severity.value, "stage": r.stage.value,
              "paragraphs": list(r.paragraphs), "items": protocol.items_of_rule[r.id],
-             "needs": list(r.needs), "anchor": r.anchor}
+             "needs": list(r.needs), "anchor": r.anchor, "scope": "release"}
             for r in protocol.rules.values()
-        ], streams.out)
+        ] + [{"id": c.id, "title": c.title, "severity": c.severity.value, "stage": None,
+              "paragraphs": [], "items": [], "needs": [], "anchor": c.anchor, "scope": "run"}
+             for c in RUN_CHECKS], streams.out)
         return EXIT_OK
     for r in protocol.rules.values():
         source = ",".join(r.paragraphs) or "-"
         print(f"{r.id:<9} {r.severity.value:<8} {stage_words(r.stage):<17} {source:<12} {r.title}",
+              file=streams.out)
+    for c in RUN_CHECKS:  # checks across the files of a run, whatever the release
+        print(f"{c.id:<9} {c.severity.value:<8} {'every run':<17} {'-':<12} {c.title}",
               file=streams.out)
     return EXIT_OK
 

@@ -18,7 +18,7 @@ from protocol_checks.case import CaseFile
 from protocol_checks.duplicates import DuplicateKey, parse_unique
 from protocol_checks.evidence import _model_of
 from protocol_checks.findings import InputProblem, Path, json_path
-from protocol_checks.format_words import PATTERN_WORDS
+from protocol_checks.format_words import PATTERN_WORDS, worded_error
 from protocol_checks.locate import Located, PathLines, find_bare_token, scan
 from protocol_checks.placeholders import placeholders, to_fill
 from protocol_checks.reading import decode
@@ -265,7 +265,7 @@ def _schema_problems(errors: list, text: str,
             if "recursion limit" in message:
                 message = "nesting is too deep to be a case file"
         else:
-            message = error["msg"]
+            message = worded_error(kind, error["msg"], path)
         problems.append(InputProblem(message, line, column, safe_path(path),
                                      invalid=kind != "json_invalid"))
     problems.sort(key=lambda p: p.line or 0)

@@ -80,9 +80,9 @@ def result_for(name: str, loaded: Loaded, items: bool = False,
         return FileResult(name, problems=loaded.problems)
     try:
         protocol = judging(loaded.case, release, profile)
-        newer = newer_fields(loaded.case, protocol.release.version, loaded.text)
-        if newer:
-            return FileResult(name, problems=newer)
+        if newer_fields(loaded.case, protocol.release.version):  # rare: then located
+            return FileResult(name, problems=newer_fields(
+                loaded.case, protocol.release.version, loaded.text))
         findings = check_case(loaded.case, protocol, name)
         marked = [r for checklist in protocol.checklists
                   for r in mark(checklist, loaded.case, findings, protocol)] if items else []

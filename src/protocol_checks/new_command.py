@@ -9,6 +9,7 @@ import re
 from protocol_checks.case import Modality, Stage
 from protocol_checks.case_fields import PSEUDONYMOUS_PATTERN
 from protocol_checks.exits import EXIT_BAD_INPUT, EXIT_OK
+from protocol_checks.format_words import stage_words
 from protocol_checks.identifiers import id_problem
 from protocol_checks.names import display_name
 from protocol_checks.protocols import followed_protocol
@@ -43,7 +44,8 @@ def new(args: argparse.Namespace, streams: Streams) -> int:
         streams.say(f"protocol-checks: {display_name(args.output)} exists; a new case file is "
                     "never written over one")
         return EXIT_BAD_INPUT
-    streams.say(f"wrote {display_name(args.output)}: case {case_id} at the {stage.value} stage; "
+    streams.say(f"wrote {display_name(args.output)}: case {case_id} at the {stage_words(stage)} "
+                "stage; "
                 f"run 'protocol-checks validate {display_name(args.output)}' to list what is "
                 "left to fill")
     return EXIT_OK

@@ -7,12 +7,8 @@ each one is reported at its path with what the field takes, in words, from the s
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from protocol_checks.findings import Path
-from protocol_checks.format_words import in_words
-from protocol_checks.schema import case_schema
+from protocol_checks.format_words import in_words, schema_defs, spec_at
 
 PLACEHOLDER = "<fill in>"
 MARK = b"<"
@@ -34,34 +30,41 @@ def placeholders(parsed: object) -> list[Path]:
     return found
 
 
+_EXAMPLE_DATE = "2026-01-05"
+_EXAMPLE_ID = "STAFF-001"
+_EXAMPLE_TEXT = "An example text, to be replaced."
+_LATEST_BEFORE_CLOSURE = "long_term_contact"
+"""A closed case's last stage, as an example: the one that asks the most of the record."""
+
+
+def example_value(path: Path) -> object:
+    """A valid value for the placeholder at ``path``, to try a skeleton with (never written
+    to a case file): an enumeration's first choice, a date, a staff ID, true or a text."""
+    spec = spec_at(path) or {}
+    if path and path[-1] == "last_stage":
+        return _LATEST_BEFORE_CLOSURE
+    if "enum" in spec:
+        return spec["enum"][0]
+    if spec.get("format") == "date":
+        return _EXAMPLE_DATE
+    if "pattern" in spec:
+        return _EXAMPLE_ID
+    return {"boolean": True, "integer": 1}.get(str(spec.get("type")), _EXAMPLE_TEXT)
+
+
+def example_filled(node: object, path: Path = ()) -> object:
+    """``node`` with every placeholder replaced by :func:`example_value`."""
+    if node == PLACEHOLDER:
+        return example_value(path)
+    if isinstance(node, dict):
+        return {k: example_filled(v, (*path, k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [example_filled(v, (*path, i)) for i, v in enumerate(node)]
+    return node
+
+
 def to_fill(path: Path) -> str:
     """The message for a placeholder at ``path``: what to write there."""
-    spec = _spec_at(path)
-    what = in_words(spec, _defs()) if spec is not None else "a value"
+    spec = spec_at(path)
+    what = in_words(spec, schema_defs()) if spec is not None else "a value"
     return f"to fill in: {what}"
-
-
-@functools.cache
-def _defs() -> dict[str, Any]:
-    return case_schema()["$defs"]
-
-
-def _resolve(spec: dict[str, Any]) -> dict[str, Any]:
-    """Follow a ``$ref`` and drop a ``null`` alternative (a placeholder stands for a value)."""
-    if "$ref" in spec:
-        return _resolve(_defs()[spec["$ref"].rsplit("/", 1)[-1]])
-    options = [o for o in spec.get("anyOf", ()) if o.get("type") != "null"]
-    if len(options) == 1:
-        return _resolve({**options[0], **{k: v for k, v in spec.items() if k != "anyOf"}})
-    return spec
-
-
-def _spec_at(path: Path) -> dict[str, Any] | None:
-    spec: dict[str, Any] | None = _resolve(case_schema())
-    for part in path:
-        if spec is None:
-            return None
-        inner = spec.get("items") if isinstance(part, int) else spec.get(
-            "properties", {}).get(part)
-        spec = _resolve(inner) if inner is not None else None
-    return spec

@@ -22,6 +22,7 @@ from protocol_checks.cli_options import REPORT_NAMES
 from protocol_checks.display import NO_URL_NOTE
 from protocol_checks.exits import EXIT_BAD_INPUT, for_summary
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.format_words import counted
 from protocol_checks.inputs import Settings
 from protocol_checks.links import RULES_PAGE, handbook_base
 from protocol_checks.names import display_name
@@ -47,6 +48,9 @@ def _note(audit: Audit, audit_date: date) -> str:
     if audit.unreadable:
         text += (f" {audit.unreadable:,} could not be read as case files and are in no figure: "
                  "the audit is incomplete until they are fixed (see Unreadable files).")
+    if audit.repeats:
+        text += (f" {audit.repeats:,} files repeat the case ID of a file before them "
+                 "(RUN-001): each case is counted once, and those files are on the agenda.")
     if audit.withheld:
         text += (f" {audit.withheld:,} cases have an ID that looks identifying (PRIV-002): they "
                  "are counted, but not listed by ID.")
@@ -69,10 +73,7 @@ def link_base(args: argparse.Namespace, streams: Streams) -> str | None:
     if args.output is None:
         args.output = REPORT_NAMES[args.format]  # opened() still refuses to replace an input
     if args.handbook_dir is None:
-        base = handbook_base(args.handbook_url)
-        if not base and args.format == "html":
-            streams.say(f"{NO_URL_NOTE}, or --handbook-dir DIR for a handbook on disk")
-        return base
+        return handbook_base(args.handbook_url)
     if not os.path.isdir(args.handbook_dir):
         streams.say(f"protocol-checks: --handbook-dir: {display_name(args.handbook_dir)} is "
                     "not a folder; give the root folder of a built handbook")
@@ -133,14 +134,21 @@ def caseload_report(args: argparse.Namespace, streams: Streams, settings: Settin
                                    extra)
     if (warning := checker.close()) is not None:
         streams.say(f"protocol-checks: warning: {warning}")
-    streams.say(f"wrote {display_name(args.output)}: {summary.files} files, "
-                f"{summary.count('error')} errors, {summary.count('warning')} warnings, "
+    where = ("the report to standard output" if args.output == "-"
+             else display_name(args.output))
+    streams.say(f"wrote {where}: {counted(summary.files, 'file')}, "
+                f"{counted(summary.count('error'), 'error')}, "
+                f"{counted(summary.count('warning'), 'warning')}, "
                 f"{summary.invalid} invalid, {summary.unreadable} unreadable")
+    if not settings.handbook_url and args.format == "html":
+        streams.say(f"{NO_URL_NOTE}, or --handbook-dir DIR for a handbook on disk")
     if save is not None:
+        replaced = os.path.exists(history.saved_path(save, audit_date))
         try:
             path = history.save(save, finish()[0], list(args.paths))
         except (history.HistoryError, OSError) as exc:
             streams.say(f"protocol-checks: {display_name(str(exc))}")
             return EXIT_BAD_INPUT
-        streams.say(f"saved the audit of {audit_date.isoformat()} to {display_name(path)}")
+        streams.say(f"saved the audit of {audit_date.isoformat()} to {display_name(path)}"
+                    + (" (it replaces the one saved earlier for that date)" if replaced else ""))
     return for_summary(summary, Severity.error)

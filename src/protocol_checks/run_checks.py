@@ -15,7 +15,9 @@ import hashlib
 import secrets
 
 from protocol_checks.findings import FileResult, Finding, Severity
+from protocol_checks.locate import PathLines
 from protocol_checks.names import display_name
+from protocol_checks.reading import MAX_BYTES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +54,17 @@ def case_tag(case_id: str, key: bytes) -> bytes:
     return hashlib.blake2b(case_id.encode(), digest_size=8, key=key).digest()
 
 
+def case_id_line(name: str) -> int | None:
+    """The line of ``case_id`` in the file ``name``, read again (only for a duplicate, which
+    is rare); None for standard input or a file no longer readable."""
+    try:
+        with open(name, "rb") as handle:
+            text = handle.read(MAX_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return PathLines(text).line_of(("case_id",))
+
+
 class CaseIds:
     """The case IDs seen so far in a run, as digests; a later file with one already seen gets
     a :data:`SAME_CASE_ID` finding naming the first file with it."""
@@ -60,14 +73,20 @@ class CaseIds:
         self.key = key or secrets.token_bytes(32)
         self._first: dict[bytes, str] = {}
 
+    def earlier(self, tag: bytes, name: str) -> str | None:
+        """The first file seen with this case ID's digest, when it is not ``name`` itself."""
+        first = self._first.setdefault(tag, name)
+        return None if first == name else first  # the first with this ID, or one path twice
+
     def check(self, result: FileResult) -> FileResult:
         tag = result.case_tag or (case_tag(result.case_id, self.key)
                                   if result.case_id is not None else None)
         if tag is None:
             return result
-        first = self._first.setdefault(tag, result.name)
-        if first == result.name:  # the first file with this ID (or the same path twice)
+        first = self.earlier(tag, result.name)
+        if first is None:
             return result
         finding = Finding(SAME_CASE_ID.id, SAME_CASE_ID.severity,
-                          SAME_CASE_ID.message.format(first=display_name(first)), ("case_id",))
+                          SAME_CASE_ID.message.format(first=display_name(first)), ("case_id",),
+                          case_id_line(result.name))
         return dataclasses.replace(result, findings=[finding, *result.findings])

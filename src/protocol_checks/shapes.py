@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from protocol_checks.case import CaseFile
 from protocol_checks.case_fields import SCHEMA_REF_PATTERN
+from protocol_checks.views import VIEWS
 
 _COLON_PATTERNS = frozenset({SCHEMA_REF_PATTERN})
 """Patterns that admit a colon (a ``$schema`` URL's scheme): their fields count as text."""
@@ -90,8 +91,11 @@ def _shapes() -> dict[type, Shape]:
     return shapes
 
 
-SHAPES = _shapes()
-"""Every model class reachable from :class:`CaseFile`, with its shape."""
+_MODEL_SHAPES = _shapes()
 
-KNOWN_NAMES = frozenset(name for model in SHAPES for name in json_names(model))
+KNOWN_NAMES = frozenset(name for model in _MODEL_SHAPES for name in json_names(model))
 """Every field name the case-file format defines, at any depth."""
+
+SHAPES = {**_MODEL_SHAPES, **{VIEWS[model]: shape for model, shape in _MODEL_SHAPES.items()}}
+"""Every model class reachable from :class:`CaseFile`, and its read-only view
+(:mod:`protocol_checks.views`), with its shape."""

@@ -9,15 +9,16 @@ of the file; and no quiet default (a source of "other", today's date) can pass a
 
 from __future__ import annotations
 
+import json
 import secrets
 import typing
 from typing import Any
 
 from pydantic import BaseModel
 
-from protocol_checks.case import CaseFile, Modality, Stage, TreatmentPlan
+from protocol_checks.case import Attestation, CaseFile, Modality, Stage, TreatmentPlan
 from protocol_checks.evidence import _model_of
-from protocol_checks.placeholders import PLACEHOLDER
+from protocol_checks.placeholders import PLACEHOLDER, example_filled
 
 _PLAN = "treatment_plan"
 _ID_SYMBOLS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -62,13 +63,79 @@ def stage_needs(stage: Stage, modality: Modality | None, protocol: Any) -> set[s
 
 
 def skeleton(stage: Stage, modality: Modality | None, case_id: str, protocol: Any) -> dict:
-    """The starting file, its keys in the model's order."""
+    """The starting file, its keys in the model's order.
+
+    What the rules' declared needs reach comes first; then the skeleton is tried: filled with
+    example values and judged, each finding that points at a field the skeleton lacks (a
+    risk review, a confirmation awaited) adds that field, until none does. So a filled
+    skeleton has no finding for want of a field it never offered."""
     needs = stage_needs(stage, modality, protocol)
     body = _fill(CaseFile, needs, "")
     body.update(protocol_version=protocol.release.version, case_id=case_id, stage=stage.value)
     if modality is not None:
         body["treatment_plan"]["modality"] = modality.value
-    return {name: body[name] for name in CaseFile.model_fields if name in body}
+    for _ in range(_ROUNDS):
+        if not _add_what_findings_lack(body, protocol):
+            break
+    return _ordered(body, CaseFile)
+
+
+_ROUNDS = 4
+"""Tries of the filled skeleton; each adds the fields its findings name (two suffice today)."""
+
+
+def _add_what_findings_lack(body: dict, protocol: Any) -> bool:
+    """Add the fields that the findings on the filled ``body`` point at and it lacks."""
+    from pydantic import ValidationError
+
+    from protocol_checks.judge import check_case
+
+    try:
+        case = CaseFile.model_validate_json(json.dumps(example_filled(body)))
+    except ValidationError:
+        return False
+    added = False
+    for finding in check_case(case, protocol):
+        if finding.rule_id == _AWAITED and "attestations" not in body:
+            body["attestations"] = [{**_fill(Attestation, set(), "attestations."), "item": item}
+                                    for item in sorted(protocol.due_attestations(case))]
+            added = True
+        else:
+            added |= _add_at(body, CaseFile, finding.path)
+    return added
+
+
+_AWAITED = "ATT-001"
+"""The rule whose finding asks for one attestation per item awaiting confirmation."""
+
+
+def _add_at(node: Any, model: type[BaseModel] | None, path: tuple) -> bool:
+    """Add a placeholder for the first field along ``path`` that ``node`` lacks."""
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return False
+            node = node[part]
+            continue
+        if model is None or part not in model.model_fields or not isinstance(node, dict):
+            return False
+        if part not in node:
+            node[part] = _value(model.model_fields[part].annotation, set(), part)
+            return True
+        node, model = node[part], _model_of(model.model_fields[part].annotation)
+        if i == len(path) - 1:
+            return False
+    return False
+
+
+def _ordered(node: Any, model: type[BaseModel] | None) -> Any:
+    """``node`` with each object's keys in its model's field order."""
+    if isinstance(node, list):
+        return [_ordered(v, model) for v in node]
+    if not isinstance(node, dict) or model is None:
+        return node
+    return {name: _ordered(node[name], _model_of(spec.annotation))
+            for name, spec in model.model_fields.items() if name in node}
 
 
 def _fill(model: type[BaseModel], needs: set[str], prefix: str) -> dict:

@@ -58,15 +58,26 @@ def worker_count(jobs: int, files_at_least: int) -> int:
     return available_cpus() if files_at_least >= PARALLEL_FROM else 1
 
 
-def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[FileResult]:
-    """Results for every input, streamed, in input order; more than one job uses worker
-    processes, and ``AUTO`` decides from the CPUs and the number of files."""
+Plan = tuple[Iterator[str | FileResult], int]
+"""What a run checks (its inputs, streamed) and how many processes check it."""
+
+
+def planned(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Plan:
+    """The inputs of a run and its number of workers: ``AUTO`` decides from the CPUs and the
+    first inputs found (standard input is read once, by this process)."""
     paths = list(paths)
     items = inputs(paths, settings)
     first = list(itertools.islice(items, PARALLEL_FROM)) if jobs == AUTO else []
-    workers = worker_count(jobs, len(first))
-    items = itertools.chain(first, items)
-    if workers <= 1 or STDIN in paths:  # standard input is read once, by this process
+    workers = 1 if STDIN in paths else worker_count(jobs, len(first))
+    return itertools.chain(first, items), workers
+
+
+def run(paths: Iterable[str], settings: Settings, jobs: int = 1,
+        plan: Plan | None = None) -> Iterator[FileResult]:
+    """Results for every input, streamed, in input order; more than one job uses worker
+    processes (``plan``: a run already planned with :func:`planned`)."""
+    items, workers = plan or planned(paths, settings, jobs)
+    if workers <= 1:
         for item in items:
             yield check_item(item, settings)
         return

@@ -59,11 +59,17 @@ def _item(base_url: str, item_id: str) -> str:
     return f'<a href="{_e(item_url(base_url, item_id))}">{_e(item_id)}</a>'
 
 
+def _text(audit: Audit, item_id: str) -> str:
+    """The item's own words, so a printed report reads without the handbook beside it."""
+    item = audit.protocol.items.get(item_id)
+    return item.text if item is not None else ""
+
+
 def _num(value: int | str) -> str:
     return f'<td class="num">{_n(value) if isinstance(value, int) else _e(value)}</td>'
 
 
-def _standard_row(s: Standard, base_url: str) -> str:
+def _standard_row(s: Standard, base_url: str, text: str = "") -> str:
     c = s.counts
     verdict = ("no case to measure" if s.meets_target is None
                else "meets target" if s.meets_target else "below target")
@@ -72,7 +78,8 @@ def _standard_row(s: Standard, base_url: str) -> str:
              s.excluded, s.due, s.exceptions, s.measured, s.met, c[ItemStatus.not_met],
              c[ItemStatus.no_record], c[ItemStatus.awaiting]]
     return (f'<tr data-standard="{_e(s.item)}" data-compliance="{_e(s.compliance)}">'
-            f'<th scope="row">{_item(base_url, s.item)}</th>'
+            f'<th scope="row">{_item(base_url, s.item)}'
+            + (f'<span class="item-text">{_e(text)}</span>' if text else "") + "</th>"
             + "".join(_num(v) for v in cells) + f"<td>{_e(verdict)}</td></tr>")
 
 
@@ -88,7 +95,7 @@ def standards(audit: Audit, base_url: str, note: str) -> str:
     parts = [head, f'<p class="audit-note">{note}</p>']
     for _, title, group in audit.grouped():
         parts.append(_table(f"{title}: audit standards", COLUMNS,
-                            [_standard_row(s, base_url) for s in group]))
+                            [_standard_row(s, base_url, _text(audit, s.item)) for s in group]))
     rows = [f'<tr><th scope="row">{_item(base_url, s.item)}</th><td>{_e(status)}</td>'
             f"<td>{_e(reason)}</td>{_num(n)}</tr>"
             for _, _, group in audit.grouped() for s in group

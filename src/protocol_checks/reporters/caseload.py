@@ -33,6 +33,7 @@ from protocol_checks.reporters.caseload_data import TOP_CASES, Caseload
 from protocol_checks.reporters.caseload_items import LEAD as ITEMS_LEAD
 from protocol_checks.reporters.caseload_items import item_section
 from protocol_checks.rules import REGISTRY
+from protocol_checks.run_checks import RUN_CHECKS
 
 CHART_RULES = 20
 """How many rules the bar chart shows; the table beside it lists every rule."""
@@ -106,9 +107,12 @@ def _sev(severity: str) -> str:
     return f'<span class="sev sev-{_e(severity)}">{_e(severity)}</span>'
 
 
+RUN_CHECK = {c.id: c for c in RUN_CHECKS}
+
+
 def _rule_severity(rule_id: str, protocol: Protocol) -> str:
     """As the newest release states it; a rule withdrawn since keeps its last severity."""
-    rule = protocol.rules.get(rule_id) or REGISTRY.get(rule_id)
+    rule = protocol.rules.get(rule_id) or REGISTRY.get(rule_id) or RUN_CHECK.get(rule_id)
     return rule.severity.value if rule is not None else "error"
 
 
@@ -162,9 +166,10 @@ def _by_rule(c: Caseload, protocol: Protocol, base_url: str) -> str:
     used = [s for s in SEVERITIES if any(_rule_severity(r, protocol) == s for r, _ in shown)]
     rows = []
     for rid, n in by_rule:
-        rule = protocol.rules.get(rid) or REGISTRY.get(rid)
-        title = ("(unknown rule)" if rule is None else rule.title if rule.withdrawn_in is None
-                 else f"{rule.title} (withdrawn in release {rule.withdrawn_in})")
+        rule = protocol.rules.get(rid) or REGISTRY.get(rid) or RUN_CHECK.get(rid)
+        title = ("(unknown rule)" if rule is None
+                 else f"{rule.title} (withdrawn in release {rule.withdrawn_in})"
+                 if getattr(rule, "withdrawn_in", None) else rule.title)
         rows.append(
             f'<tr><th scope="row">{_rule_link(base_url, rid)}</th><td>{_e(title)}</td>'
             f"<td>{_sev(_rule_severity(rid, protocol))}</td>"
@@ -302,9 +307,11 @@ def render(c: Caseload, protocol: Protocol, base_url: str, now: datetime, note: 
         item_section(c.items, protocol, protocol_base(base_url),
                      _section_head("items", "Checklist items", ITEMS_LEAD)),
         _unreadable(c),
-        "</main><footer><p>This report holds no content from the case files: only file names, "
-        "rule IDs, severities, stages, counts and positions. protocol-checks "
-        f"{_e(__version__)}.</p></footer>",
+        "</main><footer><p>This report holds no free text or personal detail from the case "
+        "files: only file names, rule and item IDs, severities, stages, counts and positions"
+        + (", and, in the audit, pseudonymous case IDs with each case's as-of date and the "
+           "dates things fall due" if extra[1] else "")
+        + f". protocol-checks {_e(__version__)}.</p></footer>",
         "</body></html>\n",
     ])
 

@@ -9,6 +9,7 @@ with GitHub's own escaping (the runner decodes it back, so the annotation finds 
 from __future__ import annotations
 
 from protocol_checks.findings import FileResult, Severity
+from protocol_checks.format_words import counted
 from protocol_checks.links import rule_url
 from protocol_checks.names import os_name
 from protocol_checks.reporters.base import Reporter, Summary, local_note
@@ -58,7 +59,7 @@ class GithubReporter(Reporter):
             self.out.write(f"::notice title=protocol-checks::{self._hidden} more finding(s) not "
                            "annotated (GitHub's limit); see the text or SARIF output\n")
         self.out.write(
-            f"protocol-checks: {s['files']} files, {s['errors']} errors, {s['warnings']} "
-            f"warnings, {s['advice']} advice, "
+            f"protocol-checks: {counted(s['files'], 'file')}, {counted(s['errors'], 'error')}, "
+            f"{counted(s['warnings'], 'warning')}, {s['advice']} advice, "
             + (f"{s['invalid']} invalid, " if s["invalid"] else "")
             + f"{s['unreadable']} unreadable\n")

@@ -59,7 +59,15 @@ class JsonReporter(Reporter):
         self._first = True
 
     def file(self, result: FileResult) -> None:
-        text = json.dumps(result_dict(result, self.handbook_url)).replace("##[", "##\\u005b")
+        self.write_text(self.text_of(result))
+
+    def text_of(self, result: FileResult) -> str:
+        """One result's entry, which depends on nothing else: a worker process can make it
+        (:mod:`protocol_checks.rendering`), so the parent only writes it."""
+        return json.dumps(result_dict(result, self.handbook_url)).replace("##[", "##\\u005b")
+
+    def write_text(self, text: str) -> None:
+        """Write an entry made by :meth:`text_of`, in its place in the list."""
         self.out.write(("\n" if self._first else ",\n") + text)
         self._first = False
 

@@ -59,8 +59,9 @@ class SarifReporter(Reporter):
         } for c in RUN_CHECKS]
         rules.append({
             "id": "INPUT",
-            "name": "Unreadable case file",
-            "shortDescription": {"text": "The file could not be read or parsed as a case file"},
+            "name": "Case file not checked",
+            "shortDescription": {"text": "The file could not be read, or is not a valid case "
+                                 "file"},
             "fullDescription": {"text": "Invalid JSON or UTF-8, duplicate keys, NaN, unknown "
                                 "fields, wrong types or impossible dates; exit status 2."},
             "helpUri": f"{base}howto/validate.html#when-a-file-cannot-be-read",

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from protocol_checks.case import Attendance, CaseFile, LegalBasis, SessionFrequency, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._dates import session_day
 from protocol_checks.rules._plans import plan_on, treatment_start
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
@@ -28,13 +29,15 @@ _INTERVAL_DAYS = {
 # Enum members bound once: looking them up on the class is a descriptor call in the hot loop.
 _MISSED, _ATTENDED, _CANCELLED = (
     Attendance.missed, Attendance.attended, Attendance.cancelled_by_service)
+_attendance = operator.attrgetter("attendance")
+"""A session's attendance, for ``map`` over a case's sessions (C-level, no call per session)."""
 
 
 def _in_order(case: CaseFile) -> tuple[list[date], list[Attendance], Sequence[int]]:
     """Session dates, kinds, and their indexes by date then kind, so that the file's order of
     same-day entries cannot matter (files are usually in date order already: no sort)."""
-    days = [s.on for s in case.sessions]
-    kinds = [s.attendance for s in case.sessions]
+    days = list(map(session_day, case.sessions))
+    kinds = list(map(_attendance, case.sessions))
     if all(map(operator.lt, days, days[1:])):
         return days, kinds, range(len(days))
     return days, kinds, sorted(range(len(days)), key=lambda i: (days[i], kinds[i].value))
@@ -44,6 +47,8 @@ def _runs(order: Sequence[int], kinds: list[Attendance], counted: Attendance,
           ignored: Attendance, length: int) -> Iterator[Breach]:
     """A breach at the session that makes a run of ``length`` ``counted`` sessions in a row;
     ``ignored`` sessions neither break nor extend a run."""
+    if kinds.count(counted) < length:  # too few in all for a run: most cases stop here
+        return
     run = 0
     for i in order:
         attendance = kinds[i]
@@ -116,7 +121,12 @@ def attendance_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
         return
     held = [i for i in order if kinds[i] is _ATTENDED]
     held_days = [days[i] for i in held]
-    for n, gap in enumerate(map(operator.sub, held_days[1:], held_days)):
+    gaps = list(map(operator.sub, held_days[1:], held_days))
+    if not case.earlier_plans:  # one plan throughout: one limit, so test the longest gap first
+        interval = _INTERVAL_DAYS.get(case.treatment_plan.session_frequency)
+        if interval is None or not gaps or max(gaps).days <= settings.gap_factor * interval:
+            return
+    for n, gap in enumerate(gaps):
         plan = plan_on(case, held_days[n + 1])  # the rhythm of the plan in force then
         interval = _INTERVAL_DAYS.get(plan.session_frequency) if plan else None
         if interval is None:
@@ -176,9 +186,16 @@ def breaks_prepared(case: CaseFile) -> Iterator[Breach]:
             yield Breach(("planned_breaks", i, "discussed_with_patient_on"), "late")
 
 
+def _any_missed(case: CaseFile) -> bool:
+    """Whether any session was missed: a cheap test before the rules that look at each."""
+    return _MISSED in map(_attendance, case.sessions)
+
+
 def _unfollowed(case: CaseFile, protocol: JudgedBy, in_window: bool) -> Iterator[Breach]:
     """Missed sessions with no follow-up (or one dated before the session), inside or
     outside the danger window before a planned break."""
+    if not _any_missed(case):
+        return
     for i, session in enumerate(case.sessions):
         if session.attendance is not _MISSED or (
                 _in_danger_window(case, session.on, protocol) is not in_window):
@@ -240,6 +257,8 @@ def missed_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
 )
 def danger_window_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     yield from _unfollowed(case, protocol, in_window=True)
+    if not _any_missed(case):
+        return
     for i, session in enumerate(case.sessions):  # followed up, but only once the break began
         follow_up = session.follow_up
         if (session.attendance is _MISSED and follow_up is not None

@@ -11,7 +11,7 @@ from sphinx.application import Sphinx
 
 from protocol_checks import run_checks
 from protocol_checks.protocols import protocol_for, releases_of
-from protocol_checks.rules import Rule, all_rules
+from protocol_checks.rules import REGISTRY, Rule, all_rules
 from protocol_checks.sphinxext.common import ProtocolDirective, joined, table, warn, xref
 from protocol_checks.sphinxext.edition import severity_nodes
 from protocol_checks.sphinxext.examples import (
@@ -153,6 +153,14 @@ class RuleSummaryDirective(ProtocolDirective):
         rows = []
         for rule_id in self.arguments[0].split():
             rule = protocol.rules.get(rule_id)
+            old = REGISTRY.get(rule_id)
+            if rule is None and old is not None and old.withdrawn_in is not None:
+                # Cases on earlier releases still meet it, as the catalogue says: shown marked.
+                instead = f", replaced by {', '.join(old.replaced_by)}" if old.replaced_by else ""
+                rows.append(([[xref("rule", old.id)], old.title,
+                              f"withdrawn in {old.withdrawn_in}{instead}",
+                              STAGE_LABEL[old.stage.value]], []))
+                continue
             if rule is None:
                 warn(f"unknown rule {rule_id!r}", ProtocolWarning.summary, self.get_location())
                 continue
