@@ -313,6 +313,32 @@ def _at_commit(commit: str, path: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
+@pytest.mark.parametrize("version", [r.version for r in all_releases()
+                                     if r.status is release.ReleaseStatus.superseded
+                                     and r.version != "1.0.0"])
+def test_cases_declaring_a_superseded_release_are_judged_as_when_it_was_released(
+        version: str) -> None:
+    """Every example that declares a superseded release (1.1.0 on) reports what it reported
+    at the commit that release was recorded from, plus only the advice that a newer release
+    is published (DATA-009)."""
+    if _at_commit("HEAD", "README.md") is None:
+        pytest.skip("not a git checkout: the release's commit cannot be read")
+    commit = read_ledger(version)["source_commit"]
+    compared = 0
+    for path in sorted((ROOT / "examples" / "cases").rglob("*.json")):
+        if json.loads(path.read_text(encoding="utf-8"))["protocol_version"] != version:
+            continue
+        rel = path.relative_to(ROOT).with_suffix(".expected").as_posix()
+        then = _at_commit(commit, rel)
+        if then is None:
+            continue  # an example added later, shown failing under this release on purpose
+        now = path.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+        assert [line for line in now if not line.startswith("DATA-009 ")] == [
+            line for line in then.splitlines() if not line.startswith("DATA-009 ")], path.name
+        compared += 1
+    assert compared >= 10
+
+
 def test_cases_declaring_1_0_0_are_judged_as_when_it_was_released() -> None:
     """Every example that declares 1.0.0 reports what it reported at the commit 1.0.0 was
     recorded from, plus only the advice that a newer release is published (DATA-009). The
