@@ -22,8 +22,8 @@ run: docs examples
 # `make docs PROFILE=path/to/protocol-profile.yaml` builds a service's own edition. Sphinx's
 # cache (-d) stays outside $(HTML), the folder the publish how-to says to copy to a server.
 docs: $(STAMP)
-	rm -rf $(HTML)/.doctrees  # left by builds before the cache moved out of the published folder
 	$(BIN)/sphinx-build -q -j auto -n -W -b html -c . $(if $(PROFILE),-D protocol_profile=$(abspath $(PROFILE))) -d $(DOCTREES) docs $(HTML)
+	rm -rf $(HTML)/.doctrees  # left by builds before the cache moved out of the published folder
 
 examples: $(STAMP)
 	$(BIN)/protocol-checks validate examples/cases/clean

@@ -14,11 +14,11 @@ def day(n: int) -> str:
 
 
 def new_case(**changes: object) -> dict:
-    """A case valid at referral on the newest published release (1.1.0), with no finding at
+    """A case valid at referral on the newest published release (1.2.0), with no finding at
     all (not even DATA-009)."""
     today = day(30)
     case: dict = {
-        "protocol_version": "1.1.0", "case_id": "CASE-0001", "stage": "referral", "as_of": today,
+        "protocol_version": "1.2.0", "case_id": "CASE-0001", "stage": "referral", "as_of": today,
         "referral": {"received_on": today, "source": "other", "legal_basis": "none"},
     }
     case.update(changes)
@@ -33,8 +33,8 @@ def filled(skeleton: dict, values: dict[str, object] | None = None) -> dict:
     """A skeleton from `protocol-checks new` with every placeholder replaced: by the value
     ``values`` (default :data:`FILLED`) gives for its field name, else the first choice of
     an enumeration, a fixed date, a staff ID, true or a short text, read from the schema."""
-    from protocol_checks.format_words import spec_at
     from protocol_checks.placeholders import PLACEHOLDER
+    from protocol_checks.schema_words import spec_at
 
     chosen = FILLED if values is None else values
 
@@ -71,7 +71,7 @@ def clean_treatment_case() -> dict:
         return {"staff_id": staff_id, "profession": profession, "assigned_on": day(0), **extra}
 
     return {
-        "protocol_version": "1.1.0", "case_id": "CASE-0042", "stage": "treatment",
+        "protocol_version": "1.2.0", "case_id": "CASE-0042", "stage": "treatment",
         "as_of": day(120),
         "referral": {"received_on": day(0), "source": "court",
                      "legal_basis": "order_with_treatment_condition"},

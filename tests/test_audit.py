@@ -74,7 +74,7 @@ def test_figures_match_the_hand_count(cases: Path, tmp_path: Path) -> None:
     assert doc["format_version"] == 1 and doc["audit_date"] == "2027-01-01"
     assert doc["files"] == {"checked": 6, "audited": 6, "not_audited": 0, "case_ids_withheld": 0,
                             "repeated_case_ids": 0}
-    assert doc["releases"] == {"1.0.0": 1, "1.1.0": 5}
+    assert doc["releases"] == {"1.0.0": 1, "1.2.0": 5}
     found = _by_item(doc)
     # (cases, n/a, not due, due, waived, deviation, measured, met, gaps, compliance)
     # DT-4: the referral case is not yet due; CASE-0209 went 147 days without a report.

@@ -102,7 +102,7 @@ def line_of(text: str, needle: str) -> int:
 @pytest.fixture
 def cases(tmp_path: Path) -> dict[str, Path]:
     """clean (no findings), error (DATA-001), warning (REF-002 only), advice (ASMT-004 only),
-    broken (unreadable), each in ``tmp_path``. All but error declare the newest release, 1.1.0
+    broken (unreadable), each in ``tmp_path``. All but error declare the newest release, 1.2.0
     (so none has DATA-009)."""
     error = new_case(case_id="CASE-0002")  # each its own case: one ID twice is RUN-001
     error["protocol_version"] = "0.9.0"
@@ -196,13 +196,13 @@ def test_text_format(cases: dict[str, Path]) -> None:
            "quotes" in lines
     assert lines[-3:] == ["4 files checked, 1 error, 1 warning, 0 advice, 1 unreadable",
                           "most frequent: DATA-001 (1), REF-002 (1)",
-                          "judged by release: 1.1.0 (3)"]  # the unreadable file by none
+                          "judged by release: 1.2.0 (3)"]  # the unreadable file by none
 
 
 def test_verbose_lists_files_without_findings(cases: dict[str, Path]) -> None:
     proc = run_cli("validate", "-v", "clean.json", cwd=cases["clean"].parent)
     assert proc.returncode == 0
-    assert "clean.json: ok (release 1.1.0)" in proc.stdout.splitlines()
+    assert "clean.json: ok (release 1.2.0)" in proc.stdout.splitlines()
 
 
 def test_json_format(cases: dict[str, Path]) -> None:
@@ -213,7 +213,8 @@ def test_json_format(cases: dict[str, Path]) -> None:
     assert report["tool_version"] == __version__
     assert report["protocol_version"] == working_release().version
     assert report["releases"] == supported_versions()
-    assert {r["release"] for r in report["results"] if r["status"] != "unreadable"} == {"1.1.0"}
+    assert {r["release"] for r in report["results"]
+            if r["status"] not in ("unreadable", "invalid")} == {"1.2.0"}
     results = report["results"]
     assert [r["file"] for r in results] == [f"{n}.json" for n in ORDER]
     assert [r["status"] for r in results] == ["findings", "findings", "ok", "unreadable"]
@@ -821,8 +822,8 @@ def test_case_builders_are_what_they_claim(cases: dict[str, Path]) -> None:
     assert found == {"clean": [], "error": ["DATA-001"], "warning": ["REF-002"],
                      "advice": ["ASMT-004"]}
     declared = {name: json.loads(cases[name].read_text())["protocol_version"] for name in results}
-    assert declared == {"clean": "1.1.0", "error": "0.9.0", "warning": "1.1.0",
-                        "advice": "1.1.0"}
+    assert declared == {"clean": "1.2.0", "error": "0.9.0", "warning": "1.2.0",
+                        "advice": "1.2.0"}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github"])

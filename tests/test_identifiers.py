@@ -58,13 +58,14 @@ def test_new_refuses_an_identifying_case_id() -> None:
 def test_identifying_file_name_is_flagged_by_the_command(tmp_path) -> None:
     case = json.dumps(clean_treatment_case())
     (tmp_path / "smith_john_1970.json").write_text(case, encoding="utf-8")
-    (tmp_path / "CASE-0042.json").write_text(case, encoding="utf-8")
+    other = json.dumps({**clean_treatment_case(), "case_id": "CASE-0043"})  # two cases
+    (tmp_path / "CASE-0043.json").write_text(other, encoding="utf-8")
     done = subprocess.run([*CLI, "validate", "--format", "json", str(tmp_path)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr  # a warning: exit 0 at the default --fail-on
     by_name = {r["file"].rsplit("/", 1)[-1]: r for r in json.loads(done.stdout)["results"]}
     assert [f["rule"] for f in by_name["smith_john_1970.json"]["findings"]] == ["PRIV-002"]
-    assert by_name["CASE-0042.json"]["findings"] == []
+    assert by_name["CASE-0043.json"]["findings"] == []
 
 
 def test_an_identifying_file_name_leaves_cf_10_not_met(tmp_path) -> None:

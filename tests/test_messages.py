@@ -7,7 +7,7 @@ import json
 
 from protocol_checks.loader import parse
 
-BASE = {"protocol_version": "1.1.0", "case_id": "CASE-0001", "stage": "referral",
+BASE = {"protocol_version": "1.2.0", "case_id": "CASE-0001", "stage": "referral",
         "as_of": "2026-01-01"}
 
 

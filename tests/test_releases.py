@@ -158,7 +158,9 @@ def test_a_case_is_judged_by_the_release_it_declares(older_release: Path) -> Non
                                      check_case(c, judging(c))} for c in (old, first, new)}
     assert severity[OLD]["MOD-006"] == "error" and severity["1.0.0"]["MOD-006"] == "warning"
     assert severity[OLD]["DATA-009"] == "advice" == severity["1.0.0"]["DATA-009"]
-    assert "DATA-009" not in severity["1.1.0"]  # the newest published release
+    assert severity["1.1.0"]["DATA-009"] == "advice"  # 1.2.0 is published since
+    latest = _case("1.2.0")
+    assert "DATA-009" not in {f.rule_id for f in check_case(latest, judging(latest))}
     # Rules of 1.1.0 only judge cases that declare it.
     for version in ("1.0.0", "1.1.0"):
         bare = _case(version, communication_needs=None)
@@ -187,9 +189,9 @@ def test_preview_judges_by_another_release(older_release: Path, tmp_path: Path,
     assert cli.main(["validate", str(path), "--format", "json", "--no-progress"]) == 1
     declared = json.loads(capsys.readouterr().out)["results"][0]
     assert cli.main(["validate", str(path), "--format", "json", "--no-progress",
-                     "--protocol-version", "1.1.0"]) == 0
+                     "--protocol-version", "1.2.0"]) == 0
     preview = json.loads(capsys.readouterr().out)["results"][0]
-    assert declared["release"] == OLD and preview["release"] == "1.1.0"
+    assert declared["release"] == OLD and preview["release"] == "1.2.0"
     assert {f["rule"] for f in declared["findings"]} >= {"MOD-006", "CON-004", "DATA-009"}
     assert "MOD-006" in {f["rule"] for f in preview["findings"]}  # a warning now
     assert "DATA-009" not in {f["rule"] for f in preview["findings"]}  # judged by the newest

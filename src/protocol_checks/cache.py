@@ -21,7 +21,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from inspect import isfunction
 from pathlib import Path
@@ -34,6 +34,7 @@ from protocol_checks import __version__
 from protocol_checks.cache_store import CacheError, CacheFolder
 from protocol_checks.case import Stage
 from protocol_checks.findings import FileResult, Finding, Severity
+from protocol_checks.judge import own_message
 from protocol_checks.local import local_protocol
 from protocol_checks.protocol import Protocol, checklist_dir
 from protocol_checks.protocols import protocol_for
@@ -168,7 +169,7 @@ class ResultCache:
         findings = []
         for rule_id, severity, message, path, line, waived, deviation in rows:
             rule = protocol.rules[rule_id]  # KeyError: not a rule of this protocol
-            own = _own_message(rule, message, protocol.items)
+            own = own_message(rule, message, protocol.items)
             if (severity != rule.severity.value or own is None
                     or not rule.applies_at(at) or not _fits(path, line, waived, deviation)
                     or (waived and rule.severity is Severity.error)
@@ -214,21 +215,6 @@ class ResultCache:
                    f"{exc.strerror or type(exc).__name__}"
         self.new.clear()
         return None
-
-
-def _own_message(rule: Rule, message: object, items: Container[str]) -> str | None:
-    """``message`` as the rule's own: one of its fixed sentences, or one whose ``{items}``
-    placeholder names checklist items of this protocol (and nothing else); else None."""
-    for known in rule.messages():
-        if message == known:
-            return known
-        head, found, tail = known.partition("{items}")
-        if found and isinstance(message, str) and message.startswith(head) and message.endswith(
-                tail) and len(message) > len(head) + len(tail):
-            named = message[len(head):len(message) - len(tail)].split(", ")
-            if all(item in items for item in named):
-                return message
-    return None
 
 
 def _past_event(rule: Rule, message: str) -> bool:

@@ -16,7 +16,7 @@ from protocol_checks.inputs import Settings, use_cache
 from protocol_checks.rendering import Renders, rendered
 from protocol_checks.reporters.base import Summary
 from protocol_checks.run_checks import CaseIds
-from protocol_checks.workers import Plan, planned, run
+from protocol_checks.workers import planned, run
 
 
 class Checker:
@@ -28,21 +28,19 @@ class Checker:
         self.cache = (ResultCache(cache_dir, self.paths, max_bytes=settings.max_bytes,
                                    profile=settings.profile)
                       if cache_dir else None)
-        self._plan: Plan | None = None
 
     def rendered(self, reporter: object, summary: Summary,
                  quiet: bool = False) -> Iterator[str] | None:
         """Each file's entry in the report, in input order, made by worker processes that also
         count ``summary`` (:mod:`protocol_checks.rendering`); None when the run is checked in
         one process, uses the cache, or the reporter needs the results themselves: then
-        :meth:`results` gives them."""
+        :meth:`results` gives them (a small run's first files, looked at to decide, are found
+        again: at most :data:`~protocol_checks.workers.PARALLEL_FROM`)."""
         if self.cache is not None or not isinstance(reporter, Renders):
             return None
-        self._plan = planned(self.paths, self.settings, self.jobs)
-        items, workers = self._plan
+        items, workers = planned(self.paths, self.settings, self.jobs)
         if workers <= 1:
             return None
-        self._plan = None
         use_cache(None)  # before workers are forked: none is in use
         return rendered(items, self.settings, workers, reporter, summary, CaseIds(), quiet)
 
@@ -52,7 +50,7 @@ class Checker:
         use_cache(self.cache)  # before workers are forked, so they inherit it
         case_ids = CaseIds(self.cache.store.key if self.cache is not None else None)
         try:
-            for result in run(self.paths, self.settings, jobs=self.jobs, plan=self._plan):
+            for result in run(self.paths, self.settings, jobs=self.jobs):
                 if self.cache is not None and result.digest is not None:
                     self.cache.put(result.digest, result)
                 yield case_ids.check(result)

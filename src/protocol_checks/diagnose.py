@@ -18,10 +18,11 @@ from protocol_checks.case import CaseFile
 from protocol_checks.duplicates import DuplicateKey, parse_unique
 from protocol_checks.evidence import _model_of
 from protocol_checks.findings import InputProblem, Path, json_path
-from protocol_checks.format_words import PATTERN_WORDS, worded_error
+from protocol_checks.format_words import PATTERN_WORDS
 from protocol_checks.locate import Located, PathLines, find_bare_token, scan
 from protocol_checks.placeholders import placeholders, to_fill
 from protocol_checks.reading import decode
+from protocol_checks.schema_words import worded_error
 from protocol_checks.shapes import KNOWN_NAMES, json_names
 
 

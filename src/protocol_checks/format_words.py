@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from protocol_checks.case_fields import (
@@ -26,14 +25,6 @@ PATTERN_WORDS = {
 }
 """The format's patterns, said in words."""
 
-_WORDED = frozenset({
-    "bool_type", "bool_parsing", "int_type", "int_parsing", "int_from_float", "string_type",
-    "date_type", "list_type", "dict_type", "model_type", "model_attributes_type", "enum",
-    "literal_error", "is_instance_of", "float_type", "float_parsing",
-})
-"""Error kinds that only say what type a field takes: said from the schema, in words."""
-_DATES = ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact")
-"""Date errors whose reason (a day out of range) is worth keeping after the words."""
 
 _TYPES = {"boolean": "true or false", "integer": "a whole number", "number": "a number",
           "string": "text", "object": "an object"}
@@ -72,54 +63,3 @@ def stage_words(stage: object) -> str:
     (``long_term_contact``), for messages and reports; accepts a Stage or its value."""
     value = str(getattr(stage, "value", stage) or "")
     return _STAGE_WORDS.get(value, value.replace("_", " "))
-
-
-def worded_error(kind: str, message: str, path: tuple) -> str:
-    """A type error said as what the field takes ("should be true or false") rather than in
-    the parser's words ("Input should be a valid boolean"); other messages as they are."""
-    if kind not in _WORDED and kind not in _DATES:
-        return message
-    spec = spec_at(path)
-    if spec is None:
-        return message
-    words = in_words(spec, schema_defs())
-    if kind in _DATES:
-        reason = message.partition(", ")[2]
-        return f"should be a real date (YYYY-MM-DD){': ' + reason if reason else ''}"
-    return f"should be {words}"
-
-
-@functools.cache
-def schema_defs() -> dict[str, Any]:
-    from protocol_checks.schema import case_schema  # the model, only when a message needs it
-
-    return case_schema().get("$defs", {})
-
-
-@functools.cache
-def _root() -> dict[str, Any]:
-    from protocol_checks.schema import case_schema
-
-    return case_schema()
-
-
-def _resolve(spec: dict[str, Any]) -> dict[str, Any]:
-    """Follow a ``$ref`` and drop a ``null`` alternative (what the field takes when given)."""
-    if "$ref" in spec:
-        return _resolve(schema_defs()[spec["$ref"].rsplit("/", 1)[-1]])
-    options = [o for o in spec.get("anyOf", ()) if o.get("type") != "null"]
-    if len(options) == 1:
-        return _resolve({**options[0], **{k: v for k, v in spec.items() if k != "anyOf"}})
-    return spec
-
-
-def spec_at(path: tuple) -> dict[str, Any] | None:
-    """The schema of the field at ``path`` in a case file (list indexes step into items)."""
-    spec: dict[str, Any] | None = _resolve(_root())
-    for part in path:
-        if spec is None:
-            return None
-        inner = spec.get("items") if isinstance(part, int) else spec.get(
-            "properties", {}).get(part)
-        spec = _resolve(inner) if inner is not None else None
-    return spec

@@ -9,6 +9,7 @@ preview asks for; an unknown release is judged by the newest, and DATA-001 says 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Container
 
 from protocol_checks.acceptance import Acceptance
 from protocol_checks.audit_case import case_audit
@@ -21,13 +22,28 @@ from protocol_checks.locate import PathLines
 from protocol_checks.protocol import Protocol
 from protocol_checks.protocols import followed_protocol, protocol_for
 from protocol_checks.release_fields import newer_fields
-from protocol_checks.rules.registry import Breach
+from protocol_checks.rules.registry import Breach, Rule
 from protocol_checks.status import mark
 
 
 def naming_items(message: str, items: tuple[str, ...]) -> str:
     """``message`` with its ``{items}`` placeholder naming ``items`` (checklist item IDs)."""
     return message.replace("{items}", ", ".join(items))
+
+
+def own_message(rule: Rule, message: object, items: Container[str]) -> str | None:
+    """``message`` as the rule's own: one of its fixed sentences, or one whose ``{items}``
+    placeholder names checklist items of this protocol (and nothing else); else None."""
+    for known in rule.messages():
+        if message == known:
+            return known
+        head, found, tail = known.partition("{items}")
+        if found and isinstance(message, str) and message.startswith(head) and message.endswith(
+                tail) and len(message) > len(head) + len(tail):
+            named = message[len(head):len(message) - len(tail)].split(", ")
+            if all(item in items for item in named):
+                return message
+    return None
 
 
 def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> list[Finding]:

@@ -8,7 +8,8 @@ each one is reported at its path with what the field takes, in words, from the s
 from __future__ import annotations
 
 from protocol_checks.findings import Path
-from protocol_checks.format_words import in_words, schema_defs, spec_at
+from protocol_checks.format_words import in_words
+from protocol_checks.schema_words import schema_defs, spec_at
 
 PLACEHOLDER = "<fill in>"
 MARK = b"<"

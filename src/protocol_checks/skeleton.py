@@ -14,10 +14,11 @@ import secrets
 import typing
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from protocol_checks.case import Attestation, CaseFile, Modality, Stage, TreatmentPlan
 from protocol_checks.evidence import _model_of
+from protocol_checks.judge import check_case
 from protocol_checks.placeholders import PLACEHOLDER, example_filled
 
 _PLAN = "treatment_plan"
@@ -86,10 +87,6 @@ _ROUNDS = 4
 
 def _add_what_findings_lack(body: dict, protocol: Any) -> bool:
     """Add the fields that the findings on the filled ``body`` point at and it lacks."""
-    from pydantic import ValidationError
-
-    from protocol_checks.judge import check_case
-
     try:
         case = CaseFile.model_validate_json(json.dumps(example_filled(body)))
     except ValidationError:

@@ -72,11 +72,10 @@ def planned(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Plan:
     return itertools.chain(first, items), workers
 
 
-def run(paths: Iterable[str], settings: Settings, jobs: int = 1,
-        plan: Plan | None = None) -> Iterator[FileResult]:
+def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[FileResult]:
     """Results for every input, streamed, in input order; more than one job uses worker
-    processes (``plan``: a run already planned with :func:`planned`)."""
-    items, workers = plan or planned(paths, settings, jobs)
+    processes, and ``AUTO`` decides from the CPUs and the number of files."""
+    items, workers = planned(paths, settings, jobs)
     if workers <= 1:
         for item in items:
             yield check_item(item, settings)
