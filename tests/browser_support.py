@@ -33,6 +33,29 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
+def chromium(what: str) -> Iterator[Any]:
+    """Debian's Chromium, launched headless for ``what`` is tested; without it the test skips
+    with the reason, except under CI=true, where it fails (a green CI means a real browser)."""
+    import os
+
+    import pytest
+
+    if not CHROMIUM.exists():
+        reason = f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; a CI run must test {what} in a real browser", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@contextmanager
 def serve(directory: Path) -> Iterator[str]:
     """Serve `directory` on 127.0.0.1 at a free port; yields the base URL ending in '/'."""
     handler = functools.partial(_QuietHandler, directory=str(directory))

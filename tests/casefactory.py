@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 
 def day(n: int) -> str:
@@ -31,29 +34,17 @@ FILLED = {"as_of": day(30), "received_on": day(0), "source": "other", "legal_bas
 
 def filled(skeleton: dict, values: dict[str, object] | None = None) -> dict:
     """A skeleton from `protocol-checks new` with every placeholder replaced: by the value
-    ``values`` (default :data:`FILLED`) gives for its field name, else the first choice of
-    an enumeration, a fixed date, a staff ID, true or a short text, read from the schema."""
-    from protocol_checks.placeholders import PLACEHOLDER
-    from protocol_checks.schema_words import spec_at
+    ``values`` (default :data:`FILLED`) gives for its field name, else the tool's own example
+    value for the field (the first choice of an enumeration, a date, a staff ID, true or a
+    text, read from the schema)."""
+    from protocol_checks.placeholders import PLACEHOLDER, example_value
 
     chosen = FILLED if values is None else values
 
-    def value_at(path: tuple) -> object:
-        name = next((p for p in reversed(path) if isinstance(p, str)), "")
-        if name in chosen:
-            return chosen[name]
-        spec = spec_at(path) or {}
-        if "enum" in spec:
-            return spec["enum"][0]
-        if spec.get("format") == "date":
-            return day(0)
-        if "pattern" in spec:
-            return "STAFF-001"
-        return {"boolean": True, "integer": 1}.get(spec.get("type"), "Synthetic text.")
-
     def walk(node: object, path: tuple) -> object:
         if node == PLACEHOLDER:
-            return value_at(path)
+            name = next((p for p in reversed(path) if isinstance(p, str)), "")
+            return chosen[name] if name in chosen else example_value(path)
         if isinstance(node, dict):
             return {k: walk(v, (*path, k)) for k, v in node.items()}
         if isinstance(node, list):
@@ -116,3 +107,19 @@ def _command() -> list[str]:
 
 CLI = _command()
 """How the tests run the real command."""
+
+
+def case_values(data: Any) -> Iterator[str]:
+    """String values from a case that must never reach a message: IDs, dates and free text."""
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from case_values(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from case_values(value)
+    elif isinstance(data, str) and (
+        re.fullmatch(r"[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}", data)
+        or re.fullmatch(r"\d{4}-\d{2}-\d{2}", data)
+        or len(data) > 20
+    ):
+        yield data

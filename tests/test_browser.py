@@ -15,7 +15,6 @@ otherwise the strictly built `built_site` fixture (tests/conftest.py) is used.
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -25,12 +24,9 @@ from urllib.parse import urlparse
 
 import pytest
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Recorder,
     axe_failures,
-    serve,
-    site_pages,
+    chromium,
 )
 
 from protocol_checks.case import SCHEMA_ID, SCHEMA_PATH
@@ -57,41 +53,9 @@ DARK_AXE_PAGES = (
 
 
 @pytest.fixture(scope="module")
-def site(request: pytest.FixtureRequest) -> Path:
-    override = os.environ.get("HANDBOOK_SITE_DIR")
-    if override:
-        return Path(override)
-    return request.getfixturevalue("built_site")
-
-
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def pages(site: Path) -> list[str]:
-    found = site_pages(site)
-    assert "index.html" in found, f"no index.html in {site}"
-    return found
-
-
-@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        reason = f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; a CI run must test the site in a real browser", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium("the site") as launched:
+        yield launched
 
 
 def _context(browser, mode: str):

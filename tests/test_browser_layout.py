@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Recorder, serve, site_pages
+from browser_support import Recorder, chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 PHONE, DESKTOP = 390, 1280
@@ -32,36 +32,9 @@ FIRST_VISIT = "try { localStorage.clear(); sessionStorage.clear(); } catch (e) {
 
 
 @pytest.fixture(scope="module")
-def site(request: pytest.FixtureRequest) -> Path:
-    override = os.environ.get("HANDBOOK_SITE_DIR")
-    return Path(override) if override else request.getfixturevalue("built_site")
-
-
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def pages(site: Path) -> list[str]:
-    return site_pages(site)
-
-
-@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM}", pytrace=False)
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium("the layout") as launched:
+        yield launched
 
 
 def _context(browser, width: int, scheme: str = "light"):

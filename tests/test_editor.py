@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Recorder, axe_failures
+from browser_support import Recorder, axe_failures, chromium
 
 from protocol_checks import cli
 from protocol_checks.case import CaseFile
@@ -378,19 +378,8 @@ def test_other_commands_do_not_load_the_editor() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium package"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; a CI run must test the editor in a real browser", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium("the editor") as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from casefactory import case_values
 
 from protocol_checks.case import CaseFile, Modality, ReferralSource, Stage
 from protocol_checks.evidence import Verdict, judge
@@ -205,20 +205,6 @@ def _verdict(rule: Rule, case: CaseFile) -> Verdict:
 # ---------------------------------------------------------------- (c) fixed messages
 
 
-def _case_values(data: Any) -> Iterator[str]:
-    """String values from a case that must never reach a message: IDs, dates and free text."""
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from _case_values(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _case_values(value)
-    elif isinstance(data, str) and (
-        re.fullmatch(r"[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}", data)
-        or re.fullmatch(r"\d{4}-\d{2}-\d{2}", data)
-        or len(data) > 20
-    ):
-        yield data
 
 
 @functools.cache
@@ -228,7 +214,7 @@ def example_findings() -> list[tuple[str, frozenset[str], list[Finding]]]:
     for path in sorted(CLEAN.glob("*.json")) + sorted(FAILING.glob("*.json")):
         data = read(path)
         case = build(data)
-        out.append((path.name, frozenset(_case_values(data)), check_case(case, judging(case))))
+        out.append((path.name, frozenset(case_values(data)), check_case(case, judging(case))))
     return out
 
 

@@ -9,12 +9,13 @@ assembly and the switcher need to be proved.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, serve
+from browser_support import chromium, serve
 
 from protocol_checks.publish import MARK, SCRIPT, assemble
 from protocol_checks.release import Release
@@ -58,18 +59,9 @@ def test_assembling_leaves_each_release_as_built(site: Path, built_site: Path) -
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                      headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+def browser() -> Iterator[object]:
+    with chromium("the published site") as launched:
+        yield launched
 
 
 @pytest.mark.parametrize("how", ["http", "file"])

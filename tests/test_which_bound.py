@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from casefactory import clean_treatment_case, day
+from casefactory import case_values, clean_treatment_case, day
 
 from protocol_checks.case import CaseFile
 from protocol_checks.findings import Finding
@@ -44,21 +44,6 @@ def _build(data: dict[str, Any]) -> CaseFile:
     return CaseFile.model_validate_json(json.dumps(data))
 
 
-def _case_values(data: Any) -> Iterator[str]:
-    """The strings of a case that must never reach a message: IDs, dates and free text (the
-    names of enumerated choices, such as 'weekly', are the format's words, not values)."""
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from _case_values(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _case_values(value)
-    elif isinstance(data, str) and (
-        re.fullmatch(r"[A-Z][A-Z0-9]{1,9}-[0-9A-Z]{2,12}", data)
-        or re.fullmatch(r"\d{4}-\d{2}-\d{2}", data)
-        or len(data) > 20
-    ):
-        yield data
 
 
 def _judged(data: dict[str, Any], version: str, rule_id: str) -> list[Finding]:
@@ -68,7 +53,7 @@ def _judged(data: dict[str, Any], version: str, rule_id: str) -> list[Finding]:
     protocol = protocol_for(version)
     assert protocol is not None
     found = check_case(_build(data), protocol)
-    values = set(_case_values(data))
+    values = set(case_values(data))
     for finding in found:
         leaked = [v for v in values if v in finding.message]
         assert not leaked, (finding.rule_id, leaked)
@@ -295,7 +280,7 @@ def _every_message() -> Iterator[tuple[str, str, str]]:
 def test_no_message_holds_a_date_or_a_case_value() -> None:
     """No message of any rule, in the code or any release, holds a date, and none holds a
     value from a case: the staff IDs, case IDs and dates of every source case."""
-    values = {v for data in _sources() for v in _case_values(data)}
+    values = {v for data in _sources() for v in case_values(data)}
     for where, rule_id, message in _every_message():
         assert not _DATE_LIKE.search(message), (where, rule_id, message)
         leaked = [v for v in values if v in message]
