@@ -563,8 +563,9 @@ def _previous_rows(m: Measurements) -> list[Row]:
         ("ours / previous, default", _ratio(m, "ours", "prev", m.ours.wall / auto.wall), "", ""),
         ("ours / previous, --jobs 1", _ratio(m, "ours1", "prev1", m.ours1.wall / one.wall)
          + f" ({gain:.0%} faster)", "", ""),
-        ("(f) previous engine: --version, one file",
-         f"{prev.version_ms:.0f} ms, {prev.one_ms:.0f} ms (medians of 10)", "", ""),
+        ("(f) previous engine: --version, one file, peak RSS (--jobs 1)",
+         f"{prev.version_ms:.0f} ms, {prev.one_ms:.0f} ms (medians of 10); {one.maxrss_mb:.0f} MB",
+         "", ""),
         ("(f) JSON reports of both engines", same, "identical",
          _status(prev.difference is None)),
     ]
@@ -574,7 +575,8 @@ def _cjs_rows(m: Measurements) -> list[Row]:
     """(c), as multiples of our times: the claim is to be that much faster than the usual tool."""
     cjs, n = m.cjs, m.gen.files
     if cjs is None or cjs.seconds is None:
-        return [("(c) check-jsonschema", f"skipped: not installed ({INSTALL_HINT})", "", "n/a")]
+        why = "--no-cjs" if CJS and _has_orjson() else f"not installed ({INSTALL_HINT})"
+        return [("(c) check-jsonschema", f"skipped: {why}", "", "n/a")]
     ratio = cjs.seconds / m.ours.wall
     scaled = f"; scaled from {cjs.measured_files:,} files [1])" if cjs.note else ")"
     return [
@@ -631,7 +633,8 @@ def _header(m: Measurements, markdown: bool) -> str:
     python, machine = platform.python_version(), f"{platform.system()} {platform.machine()}"
     if markdown:
         return (f"Measured with `python bench/bench.py --files {n} --seed {m.seed}"
-                f"{f' --repeats {len(m.rounds)}' if len(m.rounds) > 1 else ''}` on "
+                f"{f' --repeats {len(m.rounds)}' if len(m.rounds) > 1 else ''}"
+                f"{f' --compare-with {m.previous.folder}' if m.previous else ''}` on "
                 f"{os.cpu_count()} cores, Python {python}, {machine}; {load}.\n")
     return (f"protocol-checks benchmark: {n:,} files, seed {m.seed}, {os.cpu_count()} cores, "
             f"Python {python} on {machine}\ntemplates: {m.gen.source}; {load}\n")

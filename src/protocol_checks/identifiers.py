@@ -8,6 +8,7 @@ heuristics, so what they flag is a warning to look at, not proof.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ def _has_nhs_number(text: str) -> bool:
     return any(valid_nhs_number("".join(m.groups())) for m in _TEN_DIGITS.finditer(text))
 
 
+@functools.lru_cache(maxsize=4096)  # the same staff IDs recur in every case of a caseload
 def id_problem(value: str) -> str | None:
     """``"nhs_number"`` or ``"name"`` when a pseudonymous-looking ID is probably not one."""
     prefix, _, rest = value.partition("-")
@@ -90,17 +92,26 @@ _PLAN: dict[type[BaseModel], tuple[list[str], list[tuple[str, type[BaseModel]]]]
 
 def identifiers(obj: BaseModel, at: Path = ()) -> Iterator[tuple[Path, str]]:
     """Every pseudonymous-ID value in ``obj`` with its path (derived from the model's types,
-    so a new ID field is covered without a list to keep)."""
+    so a new ID field is covered without a list to keep), collected in one walk."""
+    out: list[tuple[Path, str]] = []
+    _collect(obj, at, out)
+    return iter(out)
+
+
+def _collect(obj: BaseModel, at: Path, out: list[tuple[Path, str]]) -> None:
     plan = _PLAN.get(type(obj))
     if plan is None:
         plan = _PLAN[type(obj)] = _id_fields(type(obj))
     ids, children = plan
+    values = obj.__dict__  # the fields as validated: read without the model's attribute hooks
     for name in ids:
-        yield (*at, name), getattr(obj, name)
+        out.append(((*at, name), values[name]))
     for name, _ in children:
-        value = getattr(obj, name)
-        if isinstance(value, BaseModel):
-            yield from identifiers(value, (*at, name))
-        elif isinstance(value, list):
+        value = values[name]
+        if value is None:
+            continue
+        if type(value) is list:
             for i, element in enumerate(value):
-                yield from identifiers(element, (*at, name, i))
+                _collect(element, (*at, name, i), out)
+        else:
+            _collect(value, (*at, name), out)
