@@ -17,22 +17,16 @@ from protocol_checks.ledger import read_ledger
 from protocol_checks.locate import PathLines
 from protocol_checks.release import all_releases, working_release
 from protocol_checks.schema import case_schema
+from protocol_checks.schema_words import resolve
 
 EDITOR_ONLY = frozenset({"$schema"})
 """Keys for editors, not for the protocol: accepted whatever release a case declares."""
 
 
 def _resolve(spec: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    """The object schema behind a ``$ref``, an ``anyOf`` with null, or a list's items."""
-    while True:
-        if "$ref" in spec:
-            spec = defs.get(spec["$ref"].rsplit("/", 1)[-1], {})
-        elif "anyOf" in spec:
-            spec = next((o for o in spec["anyOf"] if o.get("type") != "null"), {})
-        elif spec.get("type") == "array":
-            spec = spec.get("items", {})
-        else:
-            return spec
+    """The object schema behind a field: resolved, and a list's items resolved in turn."""
+    spec = resolve(spec, defs)
+    return resolve(spec.get("items", {}), defs) if spec.get("type") == "array" else spec
 
 
 def _added(new: dict, old: dict | None, new_defs: dict, old_defs: dict, at: Path) -> list[Path]:

@@ -44,23 +44,25 @@ def _root() -> dict[str, Any]:
     return case_schema()
 
 
-def _resolve(spec: dict[str, Any]) -> dict[str, Any]:
-    """Follow a ``$ref`` and drop a ``null`` alternative (what the field takes when given)."""
+def resolve(spec: dict[str, Any], defs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a schema node takes when given: a ``$ref`` followed (in ``defs``, by default the
+    current schema's), an ``anyOf`` with null reduced to its other option."""
+    defs = schema_defs() if defs is None else defs
     if "$ref" in spec:
-        return _resolve(schema_defs()[spec["$ref"].rsplit("/", 1)[-1]])
+        return resolve(defs.get(spec["$ref"].rsplit("/", 1)[-1], {}), defs)
     options = [o for o in spec.get("anyOf", ()) if o.get("type") != "null"]
     if len(options) == 1:
-        return _resolve({**options[0], **{k: v for k, v in spec.items() if k != "anyOf"}})
+        return resolve({**options[0], **{k: v for k, v in spec.items() if k != "anyOf"}}, defs)
     return spec
 
 
 def spec_at(path: tuple) -> dict[str, Any] | None:
     """The schema of the field at ``path`` in a case file (list indexes step into items)."""
-    spec: dict[str, Any] | None = _resolve(_root())
+    spec: dict[str, Any] | None = resolve(_root())
     for part in path:
         if spec is None:
             return None
         inner = spec.get("items") if isinstance(part, int) else spec.get(
             "properties", {}).get(part)
-        spec = _resolve(inner) if inner is not None else None
+        spec = resolve(inner) if inner is not None else None
     return spec

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from protocol_checks.case import Attestation, CaseFile, Modality, Stage, TreatmentPlan
 from protocol_checks.evidence import _model_of
 from protocol_checks.judge import check_case
+from protocol_checks.key_order import ordered
 from protocol_checks.placeholders import PLACEHOLDER, example_filled
 
 _PLAN = "treatment_plan"
@@ -78,7 +79,7 @@ def skeleton(stage: Stage, modality: Modality | None, case_id: str, protocol: An
     for _ in range(_ROUNDS):
         if not _add_what_findings_lack(body, protocol):
             break
-    return _ordered(body, CaseFile)
+    return ordered(body)
 
 
 _ROUNDS = 4
@@ -123,16 +124,6 @@ def _add_at(node: Any, model: type[BaseModel] | None, path: tuple) -> bool:
         if i == len(path) - 1:
             return False
     return False
-
-
-def _ordered(node: Any, model: type[BaseModel] | None) -> Any:
-    """``node`` with each object's keys in its model's field order."""
-    if isinstance(node, list):
-        return [_ordered(v, model) for v in node]
-    if not isinstance(node, dict) or model is None:
-        return node
-    return {name: _ordered(node[name], _model_of(spec.annotation))
-            for name, spec in model.model_fields.items() if name in node}
 
 
 def _fill(model: type[BaseModel], needs: set[str], prefix: str) -> dict:

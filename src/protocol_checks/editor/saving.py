@@ -22,7 +22,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
-from protocol_checks.case import CaseFile
+from protocol_checks.key_order import ordered
 from protocol_checks.reading import MAX_BYTES, read_bytes
 
 
@@ -53,20 +53,6 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
             return found
         todo.extend(get_args(found))
     return None
-
-
-def ordered(value: Any, model: type[BaseModel] | None = CaseFile) -> Any:
-    """``value`` with every object's keys in its model's field order; keys the model does not
-    define keep their order, after the known ones (the validator reports them)."""
-    if isinstance(value, list):
-        return [ordered(v, model) for v in value]
-    if not isinstance(value, dict):
-        return value
-    # A file names a field by its alias where it has one ("$schema"), else by its name.
-    fields = {f.alias or name: f for name, f in model.model_fields.items()} if model else {}
-    keys = [k for k in fields if k in value] + [k for k in value if k not in fields]
-    return {k: ordered(value[k], _model_of(fields[k].annotation) if k in fields else None)
-            for k in keys}
 
 
 def canonical_bytes(value: Any) -> bytes:
