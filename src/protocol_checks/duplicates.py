@@ -37,6 +37,7 @@ repeated key. It needs no case and accepts any text, so the careful path and sch
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 from collections.abc import Callable
@@ -66,17 +67,28 @@ def _keys_and_text_colons(obj: BaseModel) -> int:
             count += value.count(":")
     for name in shape.nested:
         value = values[name]
-        if value is None:
-            continue
-        if type(value) is not list:
-            count += _keys_and_text_colons(value)
-        elif value:
-            inner = SHAPES[type(value[0])]
-            if inner.nested or inner.text:
-                count += sum(map(_keys_and_text_colons, value))
-            else:  # lists of plain records (sessions, reports): counted without a call each
-                count += sum(map(len, map(_FIELDS_SET, value)))
+        if value:  # None, or an empty list: nothing in it to count
+            count += _in_list(value) if type(value) is list else _keys_and_text_colons(value)
     return count
+
+
+def _in_list(items: list[BaseModel]) -> int:
+    """:func:`_keys_and_text_colons` summed over a list (not empty) of records of one model,
+    a field at a time across the list: a case's long lists (sessions) cost no call per record,
+    and only the parts a record has (a session's rare follow-up) are counted one by one."""
+    shape = SHAPES[type(items[0])]
+    count = sum(map(len, map(_FIELDS_SET, items)))
+    for name in shape.text:
+        count += sum(text.count(":") for text in map(_field(name), items) if text is not None)
+    for name in shape.nested:
+        for value in map(_field(name), items):
+            if value:
+                count += _in_list(value) if type(value) is list else _keys_and_text_colons(value)
+    return count
+
+
+_field = functools.lru_cache(maxsize=None)(operator.attrgetter)
+"""A getter for a field, made once per field name."""
 
 
 class DuplicateKey(Exception):

@@ -9,6 +9,7 @@ heuristics, so what they flag is a warning to look at, not proof.
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import re
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ _TITLED = re.compile(r"(?i)(?:^|[\s_.-])(?:mr|mrs|ms|miss|mx|dr)[\s_.-]+[A-Za-z]
 _HEALTH_PREFIXES = ("NHS", "CHI", "HCN", "MRN")
 """Prefixes of health-record numbers (NHS England and Wales, Scotland's CHI, Northern Ireland's
 H&C number, a hospital's medical record number)."""
+_HEALTH_NAME_STARTS = tuple(f"{prefix}-" for prefix in _HEALTH_PREFIXES)
+"""How a file name that starts with a health-record number begins (``NHS-...``)."""
 
 
 def valid_nhs_number(digits: str) -> bool:
@@ -65,7 +68,7 @@ def name_problem(file_name: str) -> str | None:
     Names are caught only in the forms that give themselves away (a word with a year of birth,
     or a title such as "mr-"): two plain words could as well be ``referral-new``."""
     stem = os.path.basename(file_name).rsplit(".", 1)[0]
-    if _has_nhs_number(stem) or stem.upper().startswith(tuple(p + "-" for p in _HEALTH_PREFIXES)):
+    if _has_nhs_number(stem) or stem.upper().startswith(_HEALTH_NAME_STARTS):
         return "nhs_number"
     if _NAME_AND_YEAR.search(stem) or _TITLED.search(stem):
         return "name"
@@ -90,28 +93,46 @@ def _holds_ids(model: type[BaseModel]) -> bool:
 _PLAN: dict[type[BaseModel], tuple[list[str], list[tuple[str, type[BaseModel]]]]] = {}
 
 
+def _plan(model: type[BaseModel]) -> tuple[list[str], list[tuple[str, type[BaseModel]]]]:
+    """The ID fields of ``model`` and its fields that hold models with IDs (found once)."""
+    plan = _PLAN.get(model)
+    if plan is None:
+        plan = _PLAN[model] = _id_fields(model)
+    return plan
+
+
 def identifiers(obj: BaseModel, at: Path = ()) -> Iterator[tuple[Path, str]]:
     """Every pseudonymous-ID value in ``obj`` with its path (derived from the model's types,
     so a new ID field is covered without a list to keep), collected in one walk."""
-    out: list[tuple[Path, str]] = []
+    out: list = []
     _collect(obj, at, out)
     return iter(out)
 
 
-def _collect(obj: BaseModel, at: Path, out: list[tuple[Path, str]]) -> None:
-    plan = _PLAN.get(type(obj))
-    if plan is None:
-        plan = _PLAN[type(obj)] = _id_fields(type(obj))
-    ids, children = plan
+def id_values(obj: BaseModel) -> list[str]:
+    """Every pseudonymous-ID value in ``obj``, without paths: the walk a clean case needs
+    (making a path for each ID costs more than judging it)."""
+    out: list = []
+    _collect(obj, None, out)
+    return out
+
+
+def _collect(obj: BaseModel, at: Path | None, out: list) -> None:
+    """Append each ID in ``obj`` to ``out``: with its path under ``at``, or alone for None."""
+    ids, children = _plan(type(obj))
     values = obj.__dict__  # the fields as validated: read without the model's attribute hooks
     for name in ids:
-        out.append(((*at, name), values[name]))
+        out.append(values[name] if at is None else ((*at, name), values[name]))
     for name, _ in children:
         value = values[name]
         if value is None:
             continue
         if type(value) is list:
+            if at is None and value and not _plan(type(value[0]))[1]:
+                for field_name in _plan(type(value[0]))[0]:  # records without nested IDs:
+                    out.extend(map(operator.attrgetter(field_name), value))  # read in C
+                continue
             for i, element in enumerate(value):
-                _collect(element, (*at, name, i), out)
+                _collect(element, None if at is None else (*at, name, i), out)
         else:
-            _collect(value, (*at, name), out)
+            _collect(value, None if at is None else (*at, name), out)

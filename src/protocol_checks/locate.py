@@ -18,7 +18,30 @@ from json.decoder import JSONDecoder
 from protocol_checks.findings import Path
 
 _NEWLINE = re.compile("\n")
+_COUNTED_LOOKUPS = 16
+"""Lines worked out by counting newlines (one C-level pass up to the offset) before an index of
+every newline is built: most files with findings ask for one or two lines, and building the
+index costs more than counting the newlines of a whole file a dozen times."""
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+
+
+class LineNumbers:
+    """Line numbers of offsets in one text: counted for the first few, then looked up."""
+
+    __slots__ = ("_lookups", "_newlines", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._newlines: list[int] | None = None
+        self._lookups = 0
+
+    def of(self, offset: int) -> int:
+        if self._newlines is None:
+            if self._lookups < _COUNTED_LOOKUPS:
+                self._lookups += 1
+                return self._text.count("\n", 0, offset) + 1
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self._text)]
+        return bisect.bisect_left(self._newlines, offset) + 1
 
 
 @dataclass
@@ -28,12 +51,12 @@ class Located:
     text: str
     offsets: dict[Path, int] = field(default_factory=dict)
     duplicate_offsets: list[tuple[Path, int]] = field(default_factory=list)
-    _newlines: list[int] | None = None
+    _numbers: LineNumbers | None = None
 
     def _line(self, offset: int) -> int:
-        if self._newlines is None:
-            self._newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
-        return bisect.bisect_left(self._newlines, offset) + 1
+        if self._numbers is None:
+            self._numbers = LineNumbers(self.text)
+        return self._numbers.of(offset)
 
     @property
     def lines(self) -> dict[Path, int]:
@@ -153,7 +176,7 @@ class PathLines:
         self.text = text
         self._found: dict[Path, tuple[int, int]] = {(): (0, self._skip(0))}
         self._members: dict[int, _Members] = {}
-        self._newlines: list[int] | None = None
+        self._lines = LineNumbers(text)
         self._fallback: Located | None = None
 
     def line_of(self, path: Path) -> int | None:
@@ -165,9 +188,7 @@ class PathLines:
         except (_Malformed, StopIteration, ValueError, RecursionError, IndexError):
             self._fallback = scan(self.text)
             return self._fallback.line_of(path)
-        if self._newlines is None:
-            self._newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
-        return bisect.bisect_left(self._newlines, offset) + 1
+        return self._lines.of(offset)
 
     def _offset(self, path: Path) -> int:
         depth = len(path)

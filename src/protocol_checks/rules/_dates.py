@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import calendar
-import operator
+from collections.abc import Iterable
 from datetime import date
+
+from protocol_checks.case import Session
 
 
 def add_months(day: date, months: int) -> date:
@@ -14,5 +16,13 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-session_day = operator.attrgetter("on")
-"""A session's date, for ``map`` over a case's sessions (C-level, no call per session)."""
+def all_between(sessions: Iterable[Session], first: date, last: date) -> bool:
+    """Whether every session is dated from ``first`` to ``last``, both included.
+
+    A plain loop: on Python 3.11 it reads a view's attribute faster than ``map`` over
+    :data:`session_day` does, and the rules ask this of every file before building any paths.
+    """
+    for session in sessions:  # noqa: SIM110 (all() over a generator is slower)
+        if not first <= session.on <= last:
+            return False
+    return True

@@ -111,6 +111,7 @@ def order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pat
     """Pairs (earlier, later, path of later, which pair) that must not run backwards; the
     pair's name is its message's key in :data:`~protocol_checks.rules._dated.OUT_OF_ORDER`."""
     plan, a, ref = case.treatment_plan, case.assessment, case.referral
+    end, closure = case.end_of_treatment, case.closure  # each read once: DATA-002 runs on every file
     if plan:
         # Treatment starts with the first plan: the earliest earlier plan, when it changed.
         start, at = ((case.earlier_plans[0].starts_on, ("earlier_plans", 0, "starts_on"))
@@ -118,9 +119,8 @@ def order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pat
         yield plan.starts_on, plan.planned_end_on, ("treatment_plan", "planned_end_on"), "plan_end"
         if a:
             yield a.started_on, start, at, "plan_start"
-        if case.end_of_treatment:
-            yield (start, case.end_of_treatment.ended_on,
-                   ("end_of_treatment", "ended_on"), "treatment_end")
+        if end:
+            yield start, end.ended_on, ("end_of_treatment", "ended_on"), "treatment_end"
     if ref and a:
         yield ref.received_on, a.started_on, ("assessment", "started_on"), "assessment_start"
     if sharing := case.information_sharing:
@@ -128,20 +128,17 @@ def order_checks(case: CaseFile) -> Iterator[tuple[date | None, date | None, Pat
             "information_sharing", "explained_to_patient_on"), "sharing_explained"
     for i, b in enumerate(case.planned_breaks):
         yield b.starts_on, b.ends_on, ("planned_breaks", i, "ends_on"), "break_end"
-    for name in ROLE_NAMES:
-        holder = getattr(case.roles, name)
-        for i, p in enumerate(holder.previous if holder else ()):
-            yield (p.assigned_on, p.ended_on, ("roles", name, "previous", i, "ended_on"),
-                   "previous_holder")
-    if ref and case.closure:
-        yield (ref.received_on, case.closure.closed_on, ("closure", "closed_on"),
-               "closed_before_referral")
-    if case.end_of_treatment and case.closure:
-        yield (case.end_of_treatment.ended_on, case.closure.closed_on, ("closure", "closed_on"),
-               "closed_before_end")
-    if case.end_of_treatment and case.end_of_treatment.long_term_contact:
-        contact = case.end_of_treatment.long_term_contact
-        yield case.end_of_treatment.ended_on, contact.next_review_on, (
+    for name, holder in vars(case.roles).items():  # the four roles, as ROLE_NAMES lists them
+        if holder is not None and holder.previous:
+            for i, p in enumerate(holder.previous):
+                yield (p.assigned_on, p.ended_on, ("roles", name, "previous", i, "ended_on"),
+                       "previous_holder")
+    if ref and closure:
+        yield ref.received_on, closure.closed_on, ("closure", "closed_on"), "closed_before_referral"
+    if end and closure:
+        yield end.ended_on, closure.closed_on, ("closure", "closed_on"), "closed_before_end"
+    if end and end.long_term_contact:
+        yield end.ended_on, end.long_term_contact.next_review_on, (
             "end_of_treatment", "long_term_contact", "next_review_on"), "contact_review"
     for i, d in enumerate(case.risk_disclosures):
         yield d.disclosed_on, d.risk_assessor_informed_on, (

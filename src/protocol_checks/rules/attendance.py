@@ -9,16 +9,18 @@ release, read from the protocol in force.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import compress, repeat
 
-from protocol_checks.case import Attendance, CaseFile, LegalBasis, SessionFrequency, Stage
+from protocol_checks.case import CaseFile, LegalBasis, SessionFrequency, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
-from protocol_checks.rules._dates import session_day
-from protocol_checks.rules._plans import plan_on, treatment_start
+from protocol_checks.rules._plans import all_plans, plan_on, treatment_start
+from protocol_checks.rules._sessions import CANCELLED, MISSED, Sessions, runs, sessions_of
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
+_DAY = timedelta(days=1)
 _INTERVAL_DAYS = {
     SessionFrequency.more_than_weekly: 4,
     SessionFrequency.weekly: 7,
@@ -26,53 +28,41 @@ _INTERVAL_DAYS = {
     SessionFrequency.monthly: 31,
 }
 
-# Enum members bound once: looking them up on the class is a descriptor call in the hot loop.
-_MISSED, _ATTENDED, _CANCELLED = (
-    Attendance.missed, Attendance.attended, Attendance.cancelled_by_service)
-_attendance = operator.attrgetter("attendance")
-"""A session's attendance, for ``map`` over a case's sessions (C-level, no call per session)."""
 
-
-def _in_order(case: CaseFile) -> tuple[list[date], list[Attendance], Sequence[int]]:
-    """Session dates, kinds, and their indexes by date then kind, so that the file's order of
-    same-day entries cannot matter (files are usually in date order already: no sort)."""
-    days = list(map(session_day, case.sessions))
-    kinds = list(map(_attendance, case.sessions))
-    if all(map(operator.lt, days, days[1:])):
-        return days, kinds, range(len(days))
-    return days, kinds, sorted(range(len(days)), key=lambda i: (days[i], kinds[i].value))
-
-
-def _runs(order: Sequence[int], kinds: list[Attendance], counted: Attendance,
-          ignored: Attendance, length: int) -> Iterator[Breach]:
-    """A breach at the session that makes a run of ``length`` ``counted`` sessions in a row;
-    ``ignored`` sessions neither break nor extend a run."""
-    if kinds.count(counted) < length:  # too few in all for a run: most cases stop here
-        return
-    run = 0
-    for i in order:
-        attendance = kinds[i]
-        if attendance is ignored:
-            continue
-        run = run + 1 if attendance is counted else 0
-        if run == length:
-            yield Breach(("sessions", i))
+def _tightest_interval(case: CaseFile) -> int | None:
+    """The shortest planned interval of any plan the case had, or None if none sets one: no
+    gap within that many intervals can be too long, whichever plan was in force."""
+    if not case.earlier_plans:  # the usual case: one plan throughout
+        plan = case.treatment_plan
+        return _INTERVAL_DAYS.get(plan.session_frequency) if plan is not None else None
+    intervals = [_INTERVAL_DAYS[p.session_frequency] for p in all_plans(case)
+                 if p.session_frequency in _INTERVAL_DAYS]
+    return min(intervals, default=None)
 
 
 def _break_days(case: CaseFile, start: date, end: date) -> int:
     """Days strictly between two sessions that fall inside planned breaks."""
     days = 0
+    after, before = start + _DAY, end - _DAY
     for b in case.planned_breaks:
-        first = max(b.starts_on, start + timedelta(days=1))
-        last = min(b.ends_on, end - timedelta(days=1))
+        first = max(b.starts_on, after)
+        last = min(b.ends_on, before)
         if first <= last:
             days += (last - first).days + 1
     return days
 
 
-def _in_danger_window(case: CaseFile, day: date, protocol: JudgedBy) -> bool:
+def _danger_windows(case: CaseFile, protocol: JudgedBy) -> list[tuple[date, date]]:
+    """Each planned break's danger window, from its first day up to the break's first day."""
     window = timedelta(days=protocol.release.settings.danger_window_days)
-    return any(b.starts_on - window <= day < b.starts_on for b in case.planned_breaks)
+    return [(b.starts_on - window, b.starts_on) for b in case.planned_breaks]
+
+
+def _in_danger_window(day: date, windows: list[tuple[date, date]]) -> bool:
+    for first, starts in windows:  # noqa: SIM110 (any() over a generator is slower)
+        if first <= day < starts:
+            return True
+    return False
 
 
 _NO_BREAK = Skip("no planned break is recorded", absent="planned_breaks")
@@ -113,28 +103,40 @@ def _no_break_begun(case: CaseFile) -> Skip | None:
     rationale="Regularity and reliability matter in any therapy and particularly for these "
     "patients, whose early lives were so often marked by inconsistency and deceit.",
 )
-def attendance_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
+def attendance_regular(case: CaseFile, protocol: JudgedBy) -> list[Breach]:
     settings = protocol.release.settings
-    days, kinds, order = _in_order(case)
-    yield from _runs(order, kinds, _MISSED, _CANCELLED, settings.missed_in_a_row)
-    if case.treatment_plan is None:
-        return
-    held = [i for i in order if kinds[i] is _ATTENDED]
-    held_days = [days[i] for i in held]
-    gaps = list(map(operator.sub, held_days[1:], held_days))
-    if not case.earlier_plans:  # one plan throughout: one limit, so test the longest gap first
-        interval = _INTERVAL_DAYS.get(case.treatment_plan.session_frequency)
-        if interval is None or not gaps or max(gaps).days <= settings.gap_factor * interval:
-            return
-    for n, gap in enumerate(gaps):
+    facts = sessions_of(case)
+    return runs(facts, MISSED, CANCELLED, settings.missed_in_a_row) + _long_gaps(
+        case, facts, settings.gap_factor)
+
+
+def _long_gaps(case: CaseFile, facts: Sessions, gap_factor: int) -> list[Breach]:
+    """A breach at each session held after a gap longer than ``gap_factor`` intervals of the
+    plan in force then, not counting planned breaks."""
+    shortest = _tightest_interval(case)
+    if case.treatment_plan is None or shortest is None:
+        return []
+    held_days = facts.held_days()
+    numbers = list(map(date.toordinal, held_days))  # day numbers: their gaps are plain ints
+    gaps = list(map(operator.sub, numbers[1:], numbers))
+    # Only a gap longer than the shortest plan's limit can be too long: most cases have none,
+    # most others one, across a planned break.
+    shortest_limit = gap_factor * shortest
+    if not gaps or max(gaps) <= shortest_limit:
+        return []
+    found: list[Breach] = []
+    held: list[int] = []
+    for n in compress(range(len(gaps)), map(operator.gt, gaps, repeat(shortest_limit))):
         plan = plan_on(case, held_days[n + 1])  # the rhythm of the plan in force then
         interval = _INTERVAL_DAYS.get(plan.session_frequency) if plan else None
         if interval is None:
             continue
-        limit = settings.gap_factor * interval
-        if gap.days > limit and gap.days - _break_days(
-                case, held_days[n], held_days[n + 1]) > limit:
-            yield Breach(("sessions", held[n + 1]), "gap")
+        limit = gap_factor * interval
+        days = gaps[n]
+        if days > limit and days - _break_days(case, held_days[n], held_days[n + 1]) > limit:
+            held = held or facts.held()
+            found.append(Breach(("sessions", held[n + 1]), "gap"))
+    return found
 
 
 @rule(
@@ -156,8 +158,9 @@ def attendance_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
 def no_missed_before_break(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     if not case.planned_breaks:
         return
-    for i, session in enumerate(case.sessions):
-        if session.attendance is _MISSED and _in_danger_window(case, session.on, protocol):
+    windows = _danger_windows(case, protocol)
+    for i in sessions_of(case).missed:
+        if _in_danger_window(case.sessions[i].on, windows):
             yield Breach(("sessions", i))
 
 
@@ -186,32 +189,29 @@ def breaks_prepared(case: CaseFile) -> Iterator[Breach]:
             yield Breach(("planned_breaks", i, "discussed_with_patient_on"), "late")
 
 
-def _any_missed(case: CaseFile) -> bool:
-    """Whether any session was missed: a cheap test before the rules that look at each."""
-    return _MISSED in map(_attendance, case.sessions)
-
-
-def _unfollowed(case: CaseFile, protocol: JudgedBy, in_window: bool) -> Iterator[Breach]:
-    """Missed sessions with no follow-up (or one dated before the session), inside or
-    outside the danger window before a planned break."""
-    if not _any_missed(case):
-        return
-    for i, session in enumerate(case.sessions):
-        if session.attendance is not _MISSED or (
-                _in_danger_window(case, session.on, protocol) is not in_window):
+def _unfollowed(case: CaseFile, missed: list[int], windows: list[tuple[date, date]],
+                in_window: bool) -> list[Breach]:
+    """The ``missed`` sessions with no follow-up (or one dated before the session), inside or
+    outside the danger ``windows`` before the planned breaks."""
+    found = []
+    for i in missed:
+        session = case.sessions[i]
+        if _in_danger_window(session.on, windows) is not in_window:
             continue
         follow_up = session.follow_up
         if follow_up is None:
-            yield Breach(("sessions", i, "follow_up"))
+            found.append(Breach(("sessions", i, "follow_up")))
         elif follow_up.contacted_on < session.on:
-            yield Breach(("sessions", i, "follow_up", "contacted_on"), "early")
+            found.append(Breach(("sessions", i, "follow_up", "contacted_on"), "early"))
+    return found
 
 
-def _after_break(case: CaseFile, missed: date, contacted: date, protocol: JudgedBy) -> bool:
+def _after_break(missed: date, contacted: date, windows: list[tuple[date, date]]) -> bool:
     """Whether the follow-up came only once the break it preceded had begun."""
-    window = timedelta(days=protocol.release.settings.danger_window_days)
-    return any(b.starts_on - window <= missed < b.starts_on <= contacted
-               for b in case.planned_breaks)
+    for first, starts in windows:  # noqa: SIM110 (any() over a generator is slower)
+        if first <= missed < starts <= contacted:
+            return True
+    return False
 
 
 _EARLY = {"early": "A missed session's follow-up is dated before the session itself."}
@@ -233,8 +233,11 @@ _EARLY = {"early": "A missed session's follow-up is dated before the session its
     "for non-attendance starts with a recorded attempt to contact the patient after each "
     "missed session, so that disengagement is noticed early.",
 )
-def missed_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
-    yield from _unfollowed(case, protocol, in_window=False)
+def missed_followed_up(case: CaseFile, protocol: JudgedBy) -> list[Breach]:
+    missed = sessions_of(case).missed
+    if not missed:  # nothing missed, nothing to follow up
+        return []
+    return _unfollowed(case, missed, _danger_windows(case, protocol), in_window=False)
 
 
 @rule(
@@ -255,15 +258,18 @@ def missed_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
     "sessions before a break. A session missed then is followed up at once, before the break "
     "begins.",
 )
-def danger_window_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
-    yield from _unfollowed(case, protocol, in_window=True)
-    if not _any_missed(case):
-        return
-    for i, session in enumerate(case.sessions):  # followed up, but only once the break began
+def danger_window_followed_up(case: CaseFile, protocol: JudgedBy) -> list[Breach]:
+    missed = sessions_of(case).missed
+    if not missed or not case.planned_breaks:  # no session missed, or no break to miss it before
+        return []
+    windows = _danger_windows(case, protocol)
+    found = _unfollowed(case, missed, windows, in_window=True)
+    for i in missed:  # followed up, but only once the break began
+        session = case.sessions[i]
         follow_up = session.follow_up
-        if (session.attendance is _MISSED and follow_up is not None
-                and _after_break(case, session.on, follow_up.contacted_on, protocol)):
-            yield Breach(("sessions", i, "follow_up", "contacted_on"), "after_break")
+        if follow_up is not None and _after_break(session.on, follow_up.contacted_on, windows):
+            found.append(Breach(("sessions", i, "follow_up", "contacted_on"), "after_break"))
+    return found
 
 
 @rule(
@@ -282,10 +288,8 @@ def danger_window_followed_up(case: CaseFile, protocol: JudgedBy) -> Iterator[Br
     "childhood was marked by inconsistency; the service's own cancellations break them as much "
     "as the patient's absences.",
 )
-def service_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
-    _days, kinds, order = _in_order(case)
-    yield from _runs(order, kinds, _CANCELLED, _MISSED,
-                     protocol.release.settings.missed_in_a_row)
+def service_regular(case: CaseFile, protocol: JudgedBy) -> list[Breach]:
+    return runs(sessions_of(case), CANCELLED, MISSED, protocol.release.settings.missed_in_a_row)
 
 
 def _not_on_order(case: CaseFile) -> Skip | None:
@@ -317,13 +321,16 @@ _NO_ORDER = LegalBasis.none
     "service's part is to tell the offender manager promptly what it knows, as agreed with "
     "probation at the start. The handbook's procedure records that it did.",
 )
-def offender_manager_told(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
-    days, kinds, order = _in_order(case)
-    for breach in _runs(order, kinds, _MISSED, _CANCELLED,
-                        protocol.release.settings.missed_in_a_row):
+def offender_manager_told(case: CaseFile, protocol: JudgedBy) -> list[Breach]:
+    length = protocol.release.settings.missed_in_a_row
+    facts = sessions_of(case)
+    found = []
+    for breach in runs(facts, MISSED, CANCELLED, length):  # usually none
         index = breach.path[1]
         assert isinstance(index, int)
-        run = [i for i in order if kinds[i] is _MISSED and days[i] <= days[index]]
-        told = [case.sessions[i].follow_up for i in run[-protocol.release.settings.missed_in_a_row:]]
+        days, kinds = facts.days, facts.kinds
+        run = [i for i in facts.order if kinds[i] is MISSED and days[i] <= days[index]]
+        told = [case.sessions[i].follow_up for i in run[-length:]]
         if not any(f is not None and f.offender_manager_informed_on is not None for f in told):
-            yield breach
+            found.append(breach)
+    return found

@@ -4,6 +4,7 @@ P10). Attendance and breaks are in :mod:`protocol_checks.rules.attendance`."""
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterator
 from datetime import date
 
@@ -15,6 +16,9 @@ from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 # The longest interval between interim reports (P6) is a setting of each release
 # (releases/releases.yaml), read from the protocol in force.
+
+_PSYCHODYNAMIC = Modality.psychodynamic
+"""Bound once: looking a member up on its enum class costs more than the test it serves."""
 
 
 def _treatment_end(case: CaseFile) -> date:
@@ -62,28 +66,27 @@ def _no_report_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
     rationale="The case manager's interim reports on progress feed the risk assessment. The "
     "source gives no interval; the longest gap is a service setting of each release.",
 )
-def reports_regular(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]:
+def reports_regular(case: CaseFile, protocol: JudgedBy) -> list[Breach]:
     start = treatment_start(case)  # the first plan's: reports run on through a change of plan
     if start is None:
-        return
+        return []
     end = _treatment_end(case)
     if end <= start:
-        return
-    dates = sorted(r.sent_on for r in case.interim_reports if start <= r.sent_on <= end)
+        return []
+    dates = sorted([r.sent_on for r in case.interim_reports if start <= r.sent_on <= end])
     marks = [start, *dates, end]
     interval = protocol.release.settings.report_interval_days
+    if max(map(operator.sub, marks[1:], marks)).days <= interval:
+        return []  # no interval too long: most cases stop here
     late = [(b - a).days > interval for a, b in itertools.pairwise(marks)]
-    if not any(late):
-        return
     first = late.index(True)  # the first interval too long names the message
     if not dates:
-        yield Breach(("interim_reports",), "none")
-    elif first == 0:
-        yield Breach(("interim_reports",), "first")
-    elif first == len(dates):
-        yield Breach(("interim_reports",), "since_last")
-    else:
-        yield Breach(("interim_reports",), "between")
+        return [Breach(("interim_reports",), "none")]
+    if first == 0:
+        return [Breach(("interim_reports",), "first")]
+    if first == len(dates):
+        return [Breach(("interim_reports",), "since_last")]
+    return [Breach(("interim_reports",), "between")]
 
 
 @rule(
@@ -150,11 +153,14 @@ def reports_to_assessor(case: CaseFile) -> Iterator[Breach]:
     "motivation is a shifting mixture; the protocol reads this as: each interim report "
     "assesses both again, rather than relying on the assessment made before treatment.",
 )
-def reports_reassess(case: CaseFile) -> Iterator[Breach]:
+def reports_reassess(case: CaseFile) -> list[Breach]:
+    found = []
     for i, report in enumerate(case.interim_reports):
         if not report.motivation_reviewed:
-            yield Breach(("interim_reports", i, "motivation_reviewed"))
+            found.append(Breach(("interim_reports", i, "motivation_reviewed")))
+        if report.mindedness_reviewed:
+            continue  # reviewed: whatever the plan, nothing more to find
         plan = plan_on(case, report.sent_on)  # psychodynamic when the report was written
-        if plan is not None and plan.modality is Modality.psychodynamic and (
-                not report.mindedness_reviewed):
-            yield Breach(("interim_reports", i, "mindedness_reviewed"), "mindedness")
+        if plan is not None and plan.modality is _PSYCHODYNAMIC:
+            found.append(Breach(("interim_reports", i, "mindedness_reviewed"), "mindedness"))
+    return found

@@ -11,10 +11,17 @@ from protocol_checks.findings import Severity
 from protocol_checks.rules._plans import ever_had, plan_on
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
+# Read once: an enum member looked up on its class costs about 130 ns on Python 3.11.
+_PHARMACOLOGICAL = Modality.pharmacological
+_ATTENDED = Attendance.attended
+
 
 def _pharmacological(case: CaseFile) -> bool:
     """Whether a plan, current or earlier, is pharmacological."""
-    return ever_had(case, Modality.pharmacological) is not None
+    plan = case.treatment_plan  # the current plan first: it answers for almost every file
+    if plan is not None and plan.modality is _PHARMACOLOGICAL:
+        return True
+    return bool(case.earlier_plans) and ever_had(case, _PHARMACOLOGICAL) is not None
 
 
 def treatment_began(case: CaseFile) -> date | None:
@@ -29,18 +36,18 @@ def treatment_began(case: CaseFile) -> date | None:
     med = case.medication
     if med is not None and med.first_dose_on is not None:
         signs.append(med.first_dose_on)
-    first = ever_had(case, Modality.pharmacological)
+    first = ever_had(case, _PHARMACOLOGICAL)
     if first is not None:
         if first.starts_on <= case.as_of:
             signs.append(first.starts_on)
-        signs += [s.on for s in case.sessions if s.attendance is Attendance.attended
+        signs += [s.on for s in case.sessions if s.attendance is _ATTENDED
                   and _pharmacological_on(case, s.on)]
     return min(signs) if signs else None
 
 
 def _pharmacological_on(case: CaseFile, day: date) -> bool:
     plan = plan_on(case, day)
-    return plan is not None and plan.modality is Modality.pharmacological
+    return plan is not None and plan.modality is _PHARMACOLOGICAL
 
 
 def _no_pharmacological_plan(case: CaseFile) -> Skip | None:
@@ -81,7 +88,7 @@ assert set(CONSENT_ELEMENTS) == {
     "medicine and its prescriber is what those rules are checked against.",
 )
 def medication_recorded(case: CaseFile) -> Iterator[Breach]:
-    if _pharmacological(case) and case.medication is None:
+    if case.medication is None and _pharmacological(case):  # the cheaper test first
         yield Breach(("medication",))
 
 
@@ -129,9 +136,11 @@ def prescriber_permitted(case: CaseFile, protocol: JudgedBy) -> Iterator[Breach]
 )
 def consent_before_treatment(case: CaseFile) -> Iterator[Breach]:
     med = case.medication
-    began = treatment_began(case)
-    if med is None or began is None:
+    if med is None:
         return  # no medication record: MED-001 reports it, and AM-3 shows no record yet
+    began = treatment_began(case)
+    if began is None:
+        return
     consent = med.consent
     if consent is None:
         yield Breach(("medication", "consent"))

@@ -16,8 +16,12 @@ CAPACITIES = tuple(name for name, f in PsychologicalMindedness.model_fields.item
 the history review is a separate check (MOD-009)."""
 
 
+# Enum members bound once: looking one up on its class costs more than the test it serves.
+_CBT, _PSYCHODYNAMIC = Modality.cbt, Modality.psychodynamic
+
+
 def _psychodynamic(case: CaseFile) -> bool:
-    return case.treatment_plan is not None and case.treatment_plan.modality is Modality.psychodynamic
+    return case.treatment_plan is not None and case.treatment_plan.modality is _PSYCHODYNAMIC
 
 
 def _other_than(modality: Modality, reason: str):
@@ -157,16 +161,22 @@ def externalising_flagged(case: CaseFile) -> Iterator[Breach]:
 
 
 def _outside(case: CaseFile, modality: Modality, low_months: int,
-             high_months: int) -> str | None:
-    """Which bound the plan's length crosses: "too_short", "too_long", or None."""
+             high_months: int) -> list[Breach]:
+    """A breach at the plan's end if its length crosses a bound: "too_short" or "too_long"."""
     plan = case.treatment_plan
-    if plan is None or plan.modality is not modality or plan.planned_end_on < plan.starts_on:
-        return None
-    if plan.planned_end_on < add_months(plan.starts_on, low_months):
-        return "too_short"
-    if plan.planned_end_on > add_months(plan.starts_on, high_months):
-        return "too_long"
-    return None
+    if plan is None or plan.modality is not modality:
+        return []
+    start, end = plan.starts_on, plan.planned_end_on
+    if end < start:
+        return []
+    # An end in a later calendar month than the bound's is past it, and in an earlier month
+    # short of it: only an end in the bound's own month needs the exact date (add_months).
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if months <= low_months and end < add_months(start, low_months):
+        return [Breach(("treatment_plan", "planned_end_on"), "too_short")]
+    if months >= high_months and end > add_months(start, high_months):
+        return [Breach(("treatment_plan", "planned_end_on"), "too_long")]
+    return []
 
 
 @rule(
@@ -187,12 +197,8 @@ def _outside(case: CaseFile, modality: Modality, low_months: int,
     rationale="Cognitive and behavioural treatments are intensive and time-limited: the source "
     "gives six months to a year.",
 )
-def cbt_duration(case: CaseFile) -> Iterator[Breach]:
-    bound = _outside(case, Modality.cbt, 6, 12)
-    if bound == "too_short":
-        yield Breach(("treatment_plan", "planned_end_on"), "too_short")
-    elif bound == "too_long":
-        yield Breach(("treatment_plan", "planned_end_on"), "too_long")
+def cbt_duration(case: CaseFile) -> list[Breach]:
+    return _outside(case, _CBT, 6, 12)
 
 
 @rule(
@@ -213,12 +219,8 @@ def cbt_duration(case: CaseFile) -> Iterator[Breach]:
     rationale="Dynamic treatments last longer than CBT; the source says they often run for "
     "two to three years. 'Often' makes this a warning.",
 )
-def psychodynamic_duration(case: CaseFile) -> Iterator[Breach]:
-    bound = _outside(case, Modality.psychodynamic, 24, 36)
-    if bound == "too_short":
-        yield Breach(("treatment_plan", "planned_end_on"), "too_short")
-    elif bound == "too_long":
-        yield Breach(("treatment_plan", "planned_end_on"), "too_long")
+def psychodynamic_duration(case: CaseFile) -> list[Breach]:
+    return _outside(case, _PSYCHODYNAMIC, 24, 36)
 
 
 @rule(

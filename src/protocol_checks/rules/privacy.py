@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from protocol_checks.case import CaseFile, Stage
 from protocol_checks.findings import Path, Severity
-from protocol_checks.identifiers import id_problem, identifiers, valid_nhs_number
+from protocol_checks.identifiers import id_problem, id_values, identifiers, valid_nhs_number
+from protocol_checks.rules._per_case import per_case
 from protocol_checks.rules.registry import Breach, rule
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -60,7 +61,10 @@ def _prepared(text: str) -> tuple[str, int]:
 def certain_identifier(text: str) -> str | None:
     """``"email"`` or ``"nhs_number"`` (ten digits with a valid check digit): identifiers that
     are almost never anything else, so PRIV-003 treats them as errors."""
-    text, digits = _prepared(text)
+    return _certain(*_prepared(text))
+
+
+def _certain(text: str, digits: int) -> str | None:
     if "@" in text and _EMAIL.search(text):
         return "email"
     if digits >= 9:
@@ -73,7 +77,10 @@ def certain_identifier(text: str) -> str | None:
 def likely_identifier(text: str) -> str | None:
     """``"phone"``, ``"postcode"`` or ``"name"`` (a titled name): heuristic matches that a
     reference number or a clinician's title can also produce, so PRIV-004 only warns."""
-    text, digits = _prepared(text)
+    return _likely(*_prepared(text))
+
+
+def _likely(text: str, digits: int) -> str | None:
     if digits >= 9 and _PHONE.search(text):
         return "phone"
     if digits >= 2 and _LETTER_DIGIT.search(text) and _POSTCODE.search(text):
@@ -104,6 +111,12 @@ def free_text(case: CaseFile) -> Iterator[tuple[Path, str]]:
         yield ("waivers", i, "reason"), w.reason
     if case.notes:
         yield ("notes",), case.notes
+
+
+@per_case
+def _prepared_text(case: CaseFile) -> tuple[tuple[Path, str, int], ...]:
+    """Each free text of the case prepared once (:func:`_prepared`) for PRIV-003 and PRIV-004."""
+    return tuple((path, *_prepared(text)) for path, text in free_text(case))
 
 
 @rule(
@@ -159,8 +172,8 @@ _SHARED = ("Case files are checked in CI and shared in folders; a direct identif
     "almost never anything else, so it is an error to remove, not a warning to weigh.",
 )
 def no_certain_identifiers(case: CaseFile) -> Iterator[Breach]:
-    for path, text in free_text(case):
-        kind = certain_identifier(text)
+    for path, text, digits in _prepared_text(case):
+        kind = _certain(text, digits)
         if kind is not None:
             yield Breach(path, None if kind == "email" else kind)
 
@@ -186,8 +199,8 @@ def no_certain_identifiers(case: CaseFile) -> Iterator[Breach]:
     "to look at; a waiver records why a text that matches is not identifying.",
 )
 def no_likely_identifiers(case: CaseFile) -> Iterator[Breach]:
-    for path, text in free_text(case):
-        kind = likely_identifier(text)
+    for path, text, digits in _prepared_text(case):
+        kind = _likely(text, digits)
         if kind is not None:
             yield Breach(path, None if kind == "phone" else kind)
 
@@ -217,6 +230,8 @@ ID_MESSAGES = {
     "identifies the patient wherever it goes (GMC, Confidentiality, 2017).",
 )
 def ids_pseudonymous(case: CaseFile) -> Iterator[Breach]:
+    if not any(map(id_problem, id_values(case))):  # most cases: no ID to report, no paths made
+        return
     for path, value in identifiers(case):
         kind = id_problem(value)
         if kind is not None:
