@@ -9,6 +9,10 @@ from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules.registry import Breach, rule
 
+# Enum members bound once: looked up on the class they cost a descriptor call, and these
+# rules judge every case.
+_COURT, _NO_ORDER = ReferralSource.court, LegalBasis.none
+
 
 @rule(
     "REF-001",
@@ -29,7 +33,7 @@ def referral_recorded(case: CaseFile) -> Iterator[Breach]:
 
 def _not_from_court(case: CaseFile) -> Skip | None:
     ref = case.referral
-    if ref is not None and ref.source is not ReferralSource.court:
+    if ref is not None and ref.source is not _COURT:
         return Skip("the referral is not from a court")
     return None
 
@@ -50,5 +54,5 @@ def _not_from_court(case: CaseFile) -> Skip | None:
 )
 def court_referral_has_order(case: CaseFile) -> Iterator[Breach]:
     ref = case.referral
-    if ref is not None and ref.source is ReferralSource.court and ref.legal_basis is LegalBasis.none:
+    if ref is not None and ref.source is _COURT and ref.legal_basis is _NO_ORDER:
         yield Breach(("referral", "legal_basis"))
