@@ -15,6 +15,9 @@ invalid against the schema, half breaking a protocol rule), then measures in one
   (e) peak RSS of the validate process (getrusage(RUSAGE_CHILDREN) in a fresh wrapper process);
   (f) with ``--compare-with DIR``, the previous engine (a source checkout of an earlier commit)
       timed beside ours, and the JSON reports of both compared byte for byte;
+  (g) with ``--same-findings-as DIR``, our JSON report compared byte for byte with that of
+      another checkout (the engine just before a change, when (f) times an older engine whose
+      findings differ for reasons of their own: a release published, a message reworded);
 
 and prints them beside the targets. ``--markdown`` prints the table as Markdown for the
 handbook's performance page. With ``--repeats N`` the validate runs and the floor (and the
@@ -342,6 +345,7 @@ class Measurements:
     load_after: float
     rounds: tuple[dict[str, Run], ...] = ()  # every round: "ours", "ours1", "floor", "prev"...
     previous: Previous | None = None         # --compare-with: the previous engine
+    same_as: tuple[str, str | None] | None = None  # --same-findings-as: (DIR, difference)
 
 
 @dataclass(frozen=True)
@@ -404,16 +408,23 @@ def _cache_runs(folder: Path, cache_dir: Path) -> tuple[Run, Run]:
     return measured(cmd), measured(cmd)
 
 
+def _report_difference(folder: Path, other: Path, work: Path) -> str | None:
+    """Our JSON report on the caseload and ``other``'s (a checkout), compared byte for byte:
+    None when identical (the tool version aside), else where they first differ."""
+    other_cmd, other_env = previous.engine(other)
+    mine, theirs = work / "ours.json", work / "other.json"
+    run_args = ["validate", str(folder), "--format", "json", "-o"]
+    subprocess.run([CLI, *run_args, str(mine), "--no-progress"], capture_output=True)
+    subprocess.run([*other_cmd, *run_args, str(theirs), "--no-progress"], capture_output=True,
+                   env=other_env)
+    return previous.differences(mine, theirs)
+
+
 def _compare(folder: Path, prev: Path, work: Path, sample: Path) -> Previous:
     """(f): both engines' JSON reports on the caseload, compared; start-up, interleaved."""
     _say("  comparing the reports of both engines ...")
     prev_cmd, prev_env = previous.engine(prev)
-    mine, theirs = work / "ours.json", work / "previous.json"
-    run_args = ["validate", str(folder), "--format", "json", "-o"]
-    subprocess.run([CLI, *run_args, str(mine), "--no-progress"], capture_output=True)
-    subprocess.run([*prev_cmd, *run_args, str(theirs), "--no-progress"], capture_output=True,
-                   env=prev_env)
-    difference = previous.differences(mine, theirs)
+    difference = _report_difference(folder, prev, work)
     one = ["validate", str(sample), "--no-progress"]
     version_ms = median_ms([*prev_cmd, "--version"], env=prev_env)
     one_ms = median_ms([*prev_cmd, *one], env=prev_env)
@@ -449,6 +460,12 @@ def measure(args: argparse.Namespace) -> Measurements:
         one_ms = median_ms([CLI, "validate", str(gen.sample_valid), "--no-progress"])
         prev = (_compare(folder, args.compare_with, work, gen.sample_valid)
                 if args.compare_with else None)
+        if args.same_findings_as:
+            _say(f"  comparing our report with {args.same_findings_as}'s ...")
+            same_as = (str(args.same_findings_as),
+                       _report_difference(folder, args.same_findings_as, work))
+        else:
+            same_as = None
     finally:
         if not args.dir:
             shutil.rmtree(work, ignore_errors=True)
@@ -457,7 +474,7 @@ def measure(args: argparse.Namespace) -> Measurements:
                         floor=fastest(rounds, "floor") if has_orjson else None, cjs=cjs,
                         version_ms=version_ms, one_ms=one_ms, compiled=compiled,
                         load_before=load_before, load_after=os.getloadavg()[0],
-                        rounds=rounds, previous=prev)
+                        rounds=rounds, previous=prev, same_as=same_as)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -566,9 +583,21 @@ def _previous_rows(m: Measurements) -> list[Row]:
         ("(f) previous engine: --version, one file, peak RSS (--jobs 1)",
          f"{prev.version_ms:.0f} ms, {prev.one_ms:.0f} ms (medians of 10); {one.maxrss_mb:.0f} MB",
          "", ""),
-        ("(f) JSON reports of both engines", same, "identical",
-         _status(prev.difference is None)),
+        # With --same-findings-as, that checkout's report is the one that must match.
+        ("(f) JSON reports of both engines", same, "" if m.same_as else "identical",
+         "" if m.same_as else _status(prev.difference is None)),
     ]
+
+
+def _same_rows(m: Measurements) -> list[Row]:
+    """(g): our report against the one of the engine just before a change."""
+    if m.same_as is None:
+        return []
+    folder, difference = m.same_as
+    same = ("byte-identical (the tool version in the header aside)" if difference is None
+            else f"DIFFERENT: {difference}")
+    return [(f"(g) JSON reports, ours and {folder}'s", same, "identical",
+             _status(difference is None))]
 
 
 def _cjs_rows(m: Measurements) -> list[Row]:
@@ -615,7 +644,7 @@ def _at_size(rows: list[Row], n: int) -> list[Row]:
 def result_rows(m: Measurements) -> list[Row]:
     """The whole table, in the order the module docstring lists the measures."""
     rows = [*_run_rows(m), *_floor_rows(m), *_cjs_rows(m), *_startup_and_memory_rows(m),
-            *_previous_rows(m)]
+            *_previous_rows(m), *_same_rows(m)]
     return _at_size(rows, m.gen.files)
 
 
@@ -672,6 +701,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--compare-with", type=Path, metavar="DIR",
                     help="a source checkout of the previous engine: time it in the same rounds "
                     "and compare both JSON reports byte for byte")
+    ap.add_argument("--same-findings-as", type=Path, metavar="DIR",
+                    help="a source checkout whose JSON report must be byte-identical to ours "
+                    "(the engine just before a change, when --compare-with times an older one "
+                    "whose findings differ for other reasons)")
     args = ap.parse_args(argv)
     if args.files < 1:
         ap.error("--files must be at least 1")

@@ -55,10 +55,10 @@ def check_case(case: CaseFile, protocol: Protocol, name: str | None = None) -> l
     accepted = Acceptance.of(case, protocol.release.settings)
     local = protocol.local
     findings = []
-    judged = list(protocol.rules_at(case.effective_stage))
+    judged = protocol.rules_at(case.effective_stage)
     if name is not None and (kind := name_problem(name)) is not None and "PRIV-002" in protocol.rules:
-        rule = protocol.rules["PRIV-002"]
-        judged.append((rule, lambda _case: [Breach((), f"file_name_{kind}")]))
+        rule = protocol.rules["PRIV-002"]  # a copy of the list only for this rare file
+        judged = [*judged, (rule, lambda _case: [Breach((), f"file_name_{kind}")])]
     for rule, check in judged:
         for breach in check(case):  # most rules find nothing: that path stays short
             path = breach.path

@@ -13,6 +13,7 @@ from protocol_checks.rules._dated import AFTER_AS_OF, OUT_OF_ORDER, date_kind
 from protocol_checks.rules._dates import all_between
 from protocol_checks.rules._plans import treatment_start
 from protocol_checks.rules._record import order_checks, recorded_dates, staff_references
+from protocol_checks.rules._sessions import sessions_of
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -60,8 +61,9 @@ def nothing_in_future(case: CaseFile) -> Iterator[Breach]:
     as_of = case.as_of
     if as_of > date.today() + FUTURE_TOLERANCE:
         yield Breach(("as_of",), "as_of")
-    # Sessions are most of a file's dates: test them cheaply before building any paths.
-    if any(s.on > as_of for s in case.sessions):
+    # Sessions are most of a file's dates: test their latest (the attendance rules have listed
+    # their dates already) before building any paths.
+    if case.sessions and max(sessions_of(case).days) > as_of:
         yield from (Breach(("sessions", i, "on"), "sessions.on")
                     for i, s in enumerate(case.sessions) if s.on > as_of)
     for path, day in recorded_dates(case, sessions=False):
