@@ -663,7 +663,8 @@ def _header(m: Measurements, markdown: bool) -> str:
     if markdown:
         return (f"Measured with `python bench/bench.py --files {n} --seed {m.seed}"
                 f"{f' --repeats {len(m.rounds)}' if len(m.rounds) > 1 else ''}"
-                f"{f' --compare-with {m.previous.folder}' if m.previous else ''}` on "
+                f"{f' --compare-with {m.previous.folder}' if m.previous else ''}"
+                f"{f' --same-findings-as {m.same_as[0]}' if m.same_as else ''}` on "
                 f"{os.cpu_count()} cores, Python {python}, {machine}; {load}.\n")
     return (f"protocol-checks benchmark: {n:,} files, seed {m.seed}, {os.cpu_count()} cores, "
             f"Python {python} on {machine}\ntemplates: {m.gen.source}; {load}\n")
