@@ -671,19 +671,19 @@ def test_command_max_bytes_option(tmp_path: Path) -> None:
 def test_50_mb_file_is_refused_without_reading_it(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     name = _huge(tmp_path)
-    reads: list[int] = []
-    real_read = os.read
+    opened: list[str] = []
+    real_open = os.open
 
-    def spy(fd, size):
-        reads.append(size)
-        return real_read(fd, size)
+    def spy(path, *args, **kwargs):
+        opened.append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(os, "read", spy)
+    monkeypatch.setattr(os, "open", spy)
     start = time.monotonic()
     result = check(tmp_path / name)
     assert time.monotonic() - start < 1.0
     assert "larger than the limit" in result.problems[0].message
-    assert reads == [], "the file was read although too large"
+    assert str(tmp_path / name) not in opened, "the file was opened although too large"
     drop_big_files(tmp_path)
 
 
@@ -785,21 +785,21 @@ def test_device_is_not_read(tmp_path: Path) -> None:
     assert b"/dev/null: INPUT not a regular file" in proc.stdout
 
 
-def test_path_swapped_for_fifo_before_the_open_does_not_block(
+def test_path_swapped_for_fifo_after_the_check_does_not_block(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A regular file replaced by a FIFO just before it is opened must not hang the read:
-    what the open descriptor is decides, not what the path was a moment before."""
+    """A regular file replaced by a FIFO between ``stat`` and ``open`` must not hang the read."""
     target = tmp_path / "case.json"
     target.write_bytes(pretty(new_case()))
-    real_open = os.open
+    real_stat = os.stat
 
     def swap(path, *args, **kwargs):
-        if os.fspath(path) == str(target) and target.is_file():
+        info = real_stat(path, *args, **kwargs)
+        if os.fspath(path) == str(target) and stat.S_ISREG(info.st_mode):
             target.unlink()
             os.mkfifo(target)
-        return real_open(path, *args, **kwargs)
+        return info
 
-    monkeypatch.setattr(os, "open", swap)
+    monkeypatch.setattr(os, "stat", swap)
     box: list[FileResult] = []
     worker = threading.Thread(target=lambda: box.append(check(target)), daemon=True)
     worker.start()

@@ -71,6 +71,24 @@ def test_json_reporter_renders_entries_apart() -> None:
     assert isinstance(JsonReporter(io.StringIO()), Renders)
 
 
+@pytest.mark.parametrize("name", [
+    "cases/CASE-0101.json", "a/##[x].json", 'quote"and\\backslash.json', "caf\u00e9.json",
+    "bad-\udce9-byte.json", "line\u2028sep.json", "ctl\x1b.json"])
+@pytest.mark.parametrize(("stage", "release"), [
+    ("treatment", "1.2.0"), ("referral", "1.0.0"), (None, None), ("closed", "9.9.9")])
+def test_a_clean_entry_is_written_as_the_general_path_writes_it(
+        name: str, stage: str | None, release: str | None) -> None:
+    """The JSON report writes a clean file's entry without building its dictionary: the bytes
+    must be those the general path makes from the same result."""
+    from protocol_checks.findings import FileResult
+    from protocol_checks.reporters.json import _string, result_dict
+
+    reporter = JsonReporter(io.StringIO())
+    result = FileResult(name, stage=stage, release=release)
+    assert reporter.text_of(result) == _string(result_dict(result, reporter.handbook_url))
+    assert "##[" not in reporter.text_of(result)
+
+
 def test_merging_partial_summaries_adds_and_takes_away() -> None:
     total, part = Summary(files=2, invalid=1), Summary(files=1)
     part.by_rule["CON-001"] += 1

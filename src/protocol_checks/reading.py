@@ -27,26 +27,31 @@ _UTF16_32_BOMS = (
 def read_bytes(path: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, InputProblem | None]:
     """Read a regular file without blocking on FIFOs or following loops; never writes.
 
-    The file is opened non-blocking (a FIFO opens at once and reads nothing) and judged by the
-    open descriptor's status: one status call per file, and no window between a check of the
-    path and the open in which the path could be swapped for a FIFO or a device.
+    The file is opened non-blocking and checked again on the open descriptor, so a path swapped
+    for a FIFO or device between the check and the open still cannot make the read hang.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags)
+        info = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
             return None, InputProblem("symbolic link points to a file that does not exist")
         return None, InputProblem("file not found")
     except OSError as exc:
-        if os.path.isdir(path):  # where a folder cannot be opened as a file (Windows)
-            return None, InputProblem("is a folder, not a file")
+        return None, InputProblem(f"cannot open: {_reason(exc)}")
+    if stat.S_ISDIR(info.st_mode):
+        return None, InputProblem("is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        return None, InputProblem("not a regular file (device, FIFO or socket); not read")
+    if info.st_size > max_bytes:
+        return None, _too_large(max_bytes)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
         return None, InputProblem(f"cannot open: {_reason(exc)}")
     try:
         info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            return None, InputProblem("is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             return None, InputProblem("not a regular file (device, FIFO or socket); not read")
         if info.st_size > max_bytes:

@@ -20,7 +20,7 @@ def all_between(sessions: Iterable[Session], first: date, last: date) -> bool:
     """Whether every session is dated from ``first`` to ``last``, both included.
 
     A plain loop: on Python 3.11 it reads a view's attribute faster than ``map`` over
-    :data:`session_day` does, and the rules ask this of every file before building any paths.
+    ``operator.attrgetter`` does, and the rules ask this of every file before building any paths.
     """
     for session in sessions:  # noqa: SIM110 (all() over a generator is slower)
         if not first <= session.on <= last:

@@ -22,7 +22,7 @@ def per_case(work_out: Callable[[CaseFile], Fact]) -> Callable[[CaseFile], Fact]
     """``work_out(case)``, worked out once for each case in turn."""
     last: list[tuple[object, object]] = [(None, None)]
 
-    @functools.wraps(work_out)
+    @functools.wraps(work_out, updated=())  # a class's namespace is not a function's to copy
     def remembered(case: CaseFile) -> Fact:
         seen, fact = last[0]  # one read of one pair: threads (the editor's) never mix two cases
         if seen is not case:

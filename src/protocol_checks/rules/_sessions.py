@@ -1,6 +1,7 @@
 """What the attendance rules read of a case's sessions, worked out once per case.
 
-CON-001, CON-007, CON-008, CON-010 and CON-011 all start from the same facts: each session's
+CON-001, CON-007, CON-008, CON-010 and CON-011 all start from the same facts (and DATA-003
+reads the dates): each session's
 date and kind, their order by date, and which were missed. The validator runs the rules one
 after another on each case, so :data:`sessions_of` remembers the facts of the last case it
 was asked about (:mod:`~protocol_checks.rules._per_case`), and all but the first of those
@@ -15,12 +16,9 @@ from datetime import date
 from itertools import compress, repeat
 
 from protocol_checks.case import Attendance, CaseFile
+from protocol_checks.rules._members import ATTENDED, MISSED
 from protocol_checks.rules._per_case import per_case
 from protocol_checks.rules.registry import Breach
-
-# Enum members bound once: looking them up on the class is a descriptor call in the hot loop.
-MISSED, ATTENDED, CANCELLED = (
-    Attendance.missed, Attendance.attended, Attendance.cancelled_by_service)
 
 
 class Sessions:
@@ -82,8 +80,9 @@ class Sessions:
 
 
 sessions_of = per_case(Sessions)
-"""The session facts of a case, computed once for the run of rules on it (cases are read-only,
-views or frozen models, so the facts cannot go stale)."""
+"""The session facts of a case, computed once for the run of rules on it. They stay true as
+long as nothing changes the case in place, which nothing does (cases are read-only views or
+frozen models, and no code modifies their lists); callers read the facts and never modify them."""
 
 
 def runs(facts: Sessions, counted: Attendance, ignored: Attendance,

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from itertools import compress, repeat
 
-from protocol_checks.case import CaseFile, LegalBasis, SessionFrequency, Stage
+from protocol_checks.case import CaseFile, SessionFrequency, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._members import CANCELLED, MISSED, NO_ORDER
 from protocol_checks.rules._plans import all_plans, plan_on, treatment_start
-from protocol_checks.rules._sessions import CANCELLED, MISSED, Sessions, runs, sessions_of
+from protocol_checks.rules._sessions import Sessions, runs, sessions_of
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 _DAY = timedelta(days=1)
@@ -296,12 +297,11 @@ def _not_on_order(case: CaseFile) -> Skip | None:
     referral = case.referral
     if referral is None:
         return Skip("no referral is recorded", absent="referral")
-    if referral.legal_basis is _NO_ORDER:
+    if referral.legal_basis is NO_ORDER:
         return Skip("the case is not under a court order")
     return None
 
 
-_NO_ORDER = LegalBasis.none
 
 
 @rule(

@@ -8,17 +8,16 @@ import operator
 from collections.abc import Iterator
 from datetime import date
 
-from protocol_checks.case import CaseFile, Modality, Stage
+from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._members import PSYCHODYNAMIC
 from protocol_checks.rules._plans import plan_on, treatment_start
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
 
 # The longest interval between interim reports (P6) is a setting of each release
 # (releases/releases.yaml), read from the protocol in force.
 
-_PSYCHODYNAMIC = Modality.psychodynamic
-"""Bound once: looking a member up on its enum class costs more than the test it serves."""
 
 
 def _treatment_end(case: CaseFile) -> date:
@@ -161,6 +160,6 @@ def reports_reassess(case: CaseFile) -> list[Breach]:
         if report.mindedness_reviewed:
             continue  # reviewed: whatever the plan, nothing more to find
         plan = plan_on(case, report.sent_on)  # psychodynamic when the report was written
-        if plan is not None and plan.modality is _PSYCHODYNAMIC:
+        if plan is not None and plan.modality is PSYCHODYNAMIC:
             found.append(Breach(("interim_reports", i, "mindedness_reviewed"), "mindedness"))
     return found

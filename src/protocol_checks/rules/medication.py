@@ -5,23 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from protocol_checks.case import Attendance, CaseFile, InformedConsent, Modality, Stage
+from protocol_checks.case import CaseFile, InformedConsent, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._members import ATTENDED, PHARMACOLOGICAL
 from protocol_checks.rules._plans import ever_had, plan_on
 from protocol_checks.rules.registry import Breach, JudgedBy, rule
-
-# Read once: an enum member looked up on its class costs about 130 ns on Python 3.11.
-_PHARMACOLOGICAL = Modality.pharmacological
-_ATTENDED = Attendance.attended
 
 
 def _pharmacological(case: CaseFile) -> bool:
     """Whether a plan, current or earlier, is pharmacological."""
     plan = case.treatment_plan  # the current plan first: it answers for almost every file
-    if plan is not None and plan.modality is _PHARMACOLOGICAL:
+    if plan is not None and plan.modality is PHARMACOLOGICAL:
         return True
-    return bool(case.earlier_plans) and ever_had(case, _PHARMACOLOGICAL) is not None
+    return bool(case.earlier_plans) and ever_had(case, PHARMACOLOGICAL) is not None
 
 
 def treatment_began(case: CaseFile) -> date | None:
@@ -36,18 +33,18 @@ def treatment_began(case: CaseFile) -> date | None:
     med = case.medication
     if med is not None and med.first_dose_on is not None:
         signs.append(med.first_dose_on)
-    first = ever_had(case, _PHARMACOLOGICAL)
+    first = ever_had(case, PHARMACOLOGICAL)
     if first is not None:
         if first.starts_on <= case.as_of:
             signs.append(first.starts_on)
-        signs += [s.on for s in case.sessions if s.attendance is _ATTENDED
+        signs += [s.on for s in case.sessions if s.attendance is ATTENDED
                   and _pharmacological_on(case, s.on)]
     return min(signs) if signs else None
 
 
 def _pharmacological_on(case: CaseFile, day: date) -> bool:
     plan = plan_on(case, day)
-    return plan is not None and plan.modality is _PHARMACOLOGICAL
+    return plan is not None and plan.modality is PHARMACOLOGICAL
 
 
 def _no_pharmacological_plan(case: CaseFile) -> Skip | None:

@@ -8,6 +8,7 @@ from protocol_checks.case import CaseFile, Modality, PsychologicalMindedness, Se
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules._dates import add_months
+from protocol_checks.rules._members import CBT, PSYCHODYNAMIC
 from protocol_checks.rules.registry import Breach, rule
 
 CAPACITIES = tuple(name for name, f in PsychologicalMindedness.model_fields.items()
@@ -17,11 +18,10 @@ the history review is a separate check (MOD-009)."""
 
 
 # Enum members bound once: looking one up on its class costs more than the test it serves.
-_CBT, _PSYCHODYNAMIC = Modality.cbt, Modality.psychodynamic
 
 
 def _psychodynamic(case: CaseFile) -> bool:
-    return case.treatment_plan is not None and case.treatment_plan.modality is _PSYCHODYNAMIC
+    return case.treatment_plan is not None and case.treatment_plan.modality is PSYCHODYNAMIC
 
 
 def _other_than(modality: Modality, reason: str):
@@ -198,7 +198,7 @@ def _outside(case: CaseFile, modality: Modality, low_months: int,
     "gives six months to a year.",
 )
 def cbt_duration(case: CaseFile) -> list[Breach]:
-    return _outside(case, _CBT, 6, 12)
+    return _outside(case, CBT, 6, 12)
 
 
 @rule(
@@ -220,7 +220,7 @@ def cbt_duration(case: CaseFile) -> list[Breach]:
     "two to three years. 'Often' makes this a warning.",
 )
 def psychodynamic_duration(case: CaseFile) -> list[Breach]:
-    return _outside(case, _PSYCHODYNAMIC, 24, 36)
+    return _outside(case, PSYCHODYNAMIC, 24, 36)
 
 
 @rule(

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from protocol_checks.case import CaseFile, LegalBasis, ReferralSource, Stage
+from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._members import COURT, NO_ORDER
 from protocol_checks.rules.registry import Breach, rule
-
-# Enum members bound once: looked up on the class they cost a descriptor call, and these
-# rules judge every case.
-_COURT, _NO_ORDER = ReferralSource.court, LegalBasis.none
 
 
 @rule(
@@ -33,7 +30,7 @@ def referral_recorded(case: CaseFile) -> Iterator[Breach]:
 
 def _not_from_court(case: CaseFile) -> Skip | None:
     ref = case.referral
-    if ref is not None and ref.source is not _COURT:
+    if ref is not None and ref.source is not COURT:
         return Skip("the referral is not from a court")
     return None
 
@@ -54,5 +51,5 @@ def _not_from_court(case: CaseFile) -> Skip | None:
 )
 def court_referral_has_order(case: CaseFile) -> Iterator[Breach]:
     ref = case.referral
-    if ref is not None and ref.source is _COURT and ref.legal_basis is _NO_ORDER:
+    if ref is not None and ref.source is COURT and ref.legal_basis is NO_ORDER:
         yield Breach(("referral", "legal_basis"))

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from protocol_checks.case import CaseFile, Profession, Roles, Stage
+from protocol_checks.case import CaseFile, Roles, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
+from protocol_checks.rules._members import PSYCHIATRIST
 from protocol_checks.rules.registry import Breach, rule
-
-_PSYCHIATRIST = Profession.psychiatrist
-"""Bound once: an enum member looked up on its class costs a descriptor call per case."""
 
 ROLE_NAMES = tuple(Roles.model_fields)
 """The four roles, in the order the case-file model declares them."""
@@ -99,7 +97,7 @@ def clinician_is_psychiatrist_coordinator(case: CaseFile) -> Iterator[Breach]:
     rc = case.roles.responsible_clinician
     if rc is None:
         return
-    if rc.profession is not _PSYCHIATRIST:
+    if rc.profession is not PSYCHIATRIST:
         yield Breach(("roles", "responsible_clinician", "profession"))
     if not rc.care_coordinator:
         yield Breach(("roles", "responsible_clinician", "care_coordinator"), "not_coordinator")
@@ -141,7 +139,7 @@ def assessor_is_trained_psychiatrist(case: CaseFile) -> Iterator[Breach]:
     ra = case.roles.risk_assessor
     if ra is None:
         return
-    if ra.profession is not _PSYCHIATRIST:
+    if ra.profession is not PSYCHIATRIST:
         yield Breach(("roles", "risk_assessor", "profession"))
     if not ra.risk_trained:
         yield Breach(("roles", "risk_assessor", "risk_trained"), "not_trained")
@@ -235,7 +233,7 @@ def roles_not_one_person(case: CaseFile) -> Iterator[Breach]:
 )
 def clinician_is_psychiatrist(case: CaseFile) -> Iterator[Breach]:
     rc = case.roles.responsible_clinician
-    if rc is not None and rc.profession is not _PSYCHIATRIST:
+    if rc is not None and rc.profession is not PSYCHIATRIST:
         yield Breach(("roles", "responsible_clinician", "profession"))
 
 
