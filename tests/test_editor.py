@@ -305,9 +305,17 @@ def test_check_of_a_case_that_breaks_the_format_names_paths_not_values(referral:
     assert MARKER not in json.dumps(answer) and "2026-13-40" not in json.dumps(answer)
 
 
+def _interruptible() -> None:
+    """In the child, before the command starts: Ctrl-C's signal handled as by default. A suite
+    started in the background (``make test &``) ignores SIGINT, children inherit that, and
+    Python then leaves it ignored, so the test's SIGINT would never reach the editor."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(path: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen([str(COMMAND), "edit", str(path), "--no-browser"], cwd=path.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_interruptible)
     assert proc.stderr is not None
     line = proc.stderr.readline()
     found = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", line)
