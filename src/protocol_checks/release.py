@@ -29,6 +29,13 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 VERSION_PATTERN = r"^[0-9]+\.[0-9]+\.[0-9]+$"
 
 
+@functools.lru_cache(maxsize=64)
+def version_key(version: str) -> tuple[int, ...]:
+    """A version as numbers, for ordering (worked out once per version: DATA-009 compares
+    releases for every case)."""
+    return tuple(int(part) for part in version.split("."))
+
+
 class ReleaseError(Exception):
     """The shipped release data is inconsistent: a packaging error, not a user error."""
 
@@ -139,7 +146,7 @@ class Release(BaseModel):
     @property
     def key(self) -> tuple[int, ...]:
         """For ordering releases: 1.10.0 comes after 1.9.0."""
-        return tuple(int(part) for part in self.version.split("."))
+        return version_key(self.version)
 
     def review_overdue(self, today: date) -> bool:
         """Whether the review date has passed on ``today`` (given, never read from the clock
@@ -184,7 +191,7 @@ def working_release() -> Release:
 
 
 def release(version: str) -> Release | None:
-    return next((r for r in all_releases() if r.version == version), None)
+    return _index()[0].get(version)
 
 
 def supported_versions() -> list[str]:
@@ -198,4 +205,19 @@ PUBLISHED = frozenset({ReleaseStatus.consultation, ReleaseStatus.approved,
 
 def newest_published() -> Release | None:
     """The newest release teams may move their cases to (never a draft)."""
-    return next((r for r in reversed(all_releases()) if r.status in PUBLISHED), None)
+    return _index()[1]
+
+
+_INDEXED: list[tuple[object, tuple[dict[str, Release], Release | None]]] = [(None, ({}, None))]
+
+
+def _index() -> tuple[dict[str, Release], Release | None]:
+    """Each release by version, and the newest published one: worked out once for the list of
+    releases in use (DATA-001 and DATA-009 ask for every case), again when the list changes."""
+    releases = all_releases()
+    seen, index = _INDEXED[0]  # one read of one pair, as the list may be replaced meanwhile
+    if seen is not releases:
+        index = ({r.version: r for r in releases},
+                 next((r for r in reversed(releases) if r.status in PUBLISHED), None))
+        _INDEXED[0] = (releases, index)
+    return index

@@ -15,7 +15,7 @@ from typing import Any
 from protocol_checks.findings import InputProblem, Path, json_path
 from protocol_checks.ledger import read_ledger
 from protocol_checks.locate import PathLines
-from protocol_checks.release import all_releases, working_release
+from protocol_checks.release import all_releases, version_key, working_release
 from protocol_checks.schema import case_schema
 from protocol_checks.schema_words import resolve
 
@@ -59,17 +59,13 @@ def added_since(version: str) -> tuple[tuple[Path, str], ...]:
 
 def _first_with(path: Path, after: str) -> str:
     """The first release after ``after`` whose format has ``path``."""
-    later = [r.version for r in all_releases() if r.key > _key(after)]
+    later = [r.version for r in all_releases() if r.key > version_key(after)]
     for version in later:
         ledger = read_ledger(version) if version != working_release().version else None
         schema = ledger["schema"] if ledger is not None else case_schema()
         if _has(schema, path):
             return version
     return later[-1] if later else after
-
-
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split("."))
 
 
 def _has(schema: dict, path: Path) -> bool:
