@@ -333,10 +333,18 @@ def test_invalid_nhs_check_digit_is_not_an_nhs_number() -> None:
     "Session 3 of 12 held 10:00-11:00.",
     "Triptorelin 3 mg monthly (SPC section 4.4)",
     "The therapist and the case manager met; the Dr is on leave.",
+    "MRSA screen negative; Mrsa is not a title.",
     "",
 ])
 def test_ordinary_clinical_text_is_not_flagged(text: str) -> None:
     assert looks_identifying(text) is None
+
+
+def test_digits_are_counted_in_any_text() -> None:
+    """The detectors count digits in the text's UTF-8: other letters' bytes are never digits,
+    and a lone surrogate (impossible in a case file, possible in a profile's text) is no error."""
+    assert looks_identifying("caf\u00e9 943 476 5919 \u00e9") == "nhs_number"
+    assert looks_identifying("ref \ud800 943 476 5919") == "nhs_number"
 
 
 def test_priv_001_finding_for_each_kind(tmp_path: Path) -> None:

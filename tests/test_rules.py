@@ -538,6 +538,31 @@ def test_event_after_as_of_is_an_error_but_as_of_itself_is_not() -> None:
         f"DATA-003 error $.interim_reports[{len(data['interim_reports']) - 1}].sent_on"]
 
 
+@pytest.mark.parametrize("listed", ["by date", "reversed", "same day twice"])
+def test_sessions_outside_treatment_or_after_as_of_are_found_however_listed(listed: str) -> None:
+    """DATA-003 and DATA-004 test the earliest and latest session before any path: the ends of
+    the list when the file lists its sessions by date, else min and max. Each finds what a plain
+    scan of every session finds, in file order."""
+    data = clean("long-term-contact")
+    start = date.fromisoformat(data["treatment_plan"]["starts_on"])
+    ended = date.fromisoformat(data["end_of_treatment"]["ended_on"])
+    as_of = date.fromisoformat(data["as_of"])
+    sessions = data["sessions"]
+    sessions[0]["on"] = (start - timedelta(days=1)).isoformat()
+    sessions[-2]["on"] = (ended + timedelta(days=1)).isoformat()
+    sessions[-1]["on"] = (as_of + timedelta(days=1)).isoformat()
+    if listed == "reversed":
+        sessions.reverse()
+    elif listed == "same day twice":
+        sessions[1]["on"] = sessions[2]["on"]
+    days = [date.fromisoformat(s["on"]) for s in sessions]
+    expected = [f"DATA-003 $.sessions[{i}].on" for i, day in enumerate(days) if day > as_of] + [
+        f"DATA-004 $.sessions[{i}].on" for i, day in enumerate(days) if not start <= day <= ended]
+    assert [f"{f.rule_id} {f.json_path}" for f in findings(build(data))
+            if f.rule_id in ("DATA-003", "DATA-004")] == expected
+    assert len(expected) == 4
+
+
 def test_roles_explained_on_the_day_assessment_starts_is_in_time() -> None:
     data = clean("assessment-roles-settled")
     started = data["assessment"]["started_on"]

@@ -43,7 +43,10 @@ def valid_nhs_number(digits: str) -> bool:
 
 
 def _has_nhs_number(text: str) -> bool:
-    return any(valid_nhs_number("".join(m.groups())) for m in _TEN_DIGITS.finditer(text))
+    """Whether ten digits in ``text`` make a valid NHS number. One search first: most IDs and
+    names hold no ten digits, and that answer is then had without a generator over matches."""
+    return _TEN_DIGITS.search(text) is not None and any(
+        valid_nhs_number("".join(m.groups())) for m in _TEN_DIGITS.finditer(text))
 
 
 @functools.lru_cache(maxsize=4096)  # the same staff IDs recur in every case of a caseload
@@ -52,8 +55,8 @@ def id_problem(value: str) -> str | None:
     prefix, _, rest = value.partition("-")
     if prefix in _HEALTH_PREFIXES or _has_nhs_number(value):
         return "nhs_number"
-    if _NAME_AND_YEAR.fullmatch(rest) or (_WORD.match(prefix) and _WORD.match(rest)
-                                          and prefix not in _KNOWN_PREFIXES):
+    if _NAME_AND_YEAR.fullmatch(rest) or (prefix not in _KNOWN_PREFIXES  # the cheap test first
+                                          and _WORD.match(prefix) and _WORD.match(rest)):
         return "name"
     return None
 
@@ -75,64 +78,82 @@ def name_problem(file_name: str) -> str | None:
     return None
 
 
-def _id_fields(model: type[BaseModel]) -> tuple[list[str], list[tuple[str, type[BaseModel]]]]:
+_Plan = tuple[tuple[str, ...], tuple[str, ...]]
+"""A model class's ID fields, and its fields that hold models (or lists of them) with IDs."""
+
+
+def _id_fields(model: type[BaseModel]) -> _Plan:
     ids, children = [], []
     for name, info in model.model_fields.items():
         if any(getattr(m, "pattern", None) == _ID_PATTERN for m in info.metadata):
             ids.append(name)
-        elif (inner := _model_of(info.annotation)) is not None and _holds_ids(inner):
-            children.append((name, inner))
-    return ids, children
+        elif (inner := _model_of(info.annotation)) is not None and any(_PLANS[inner]):
+            children.append(name)
+    return tuple(ids), tuple(children)
 
 
-def _holds_ids(model: type[BaseModel]) -> bool:
-    ids, children = _id_fields(model)
-    return bool(ids or children)
+class _Plans(dict[type, _Plan]):
+    """Each model class's plan (:data:`_Plan`), worked out from its field metadata when the
+    class is first met; after that, a plan is one lookup in C, not a Python call per object."""
+
+    def __missing__(self, model: type[BaseModel]) -> _Plan:
+        plan = self[model] = _id_fields(model)
+        return plan
 
 
-_PLAN: dict[type[BaseModel], tuple[list[str], list[tuple[str, type[BaseModel]]]]] = {}
-
-
-def _plan(model: type[BaseModel]) -> tuple[list[str], list[tuple[str, type[BaseModel]]]]:
-    """The ID fields of ``model`` and its fields that hold models with IDs (found once)."""
-    plan = _PLAN.get(model)
-    if plan is None:
-        plan = _PLAN[model] = _id_fields(model)
-    return plan
+_PLANS = _Plans()
 
 
 def identifiers(obj: BaseModel, at: Path = ()) -> Iterator[tuple[Path, str]]:
     """Every pseudonymous-ID value in ``obj`` with its path (derived from the model's types,
     so a new ID field is covered without a list to keep), collected in one walk."""
-    out: list = []
+    out: list[tuple[Path, str]] = []
     _collect(obj, at, out)
     return iter(out)
 
 
+def _collect(obj: BaseModel, at: Path, out: list[tuple[Path, str]]) -> None:
+    """Append each ID in ``obj`` to ``out`` with its path under ``at``."""
+    ids, children = _PLANS[type(obj)]
+    values = obj.__dict__  # the fields as validated: read without the model's attribute hooks
+    for name in ids:
+        out.append(((*at, name), values[name]))
+    for name in children:
+        value = values[name]
+        if type(value) is list:
+            for i, element in enumerate(value):
+                _collect(element, (*at, name, i), out)
+        elif value is not None:
+            _collect(value, (*at, name), out)
+
+
 def id_values(obj: BaseModel) -> list[str]:
     """Every pseudonymous-ID value in ``obj``, without paths: the walk a clean case needs
-    (making a path for each ID costs more than judging it)."""
-    out: list = []
-    _collect(obj, None, out)
+    (making a path for each ID costs more than judging it, and a walk that makes none does
+    not test at each object whether to make one). The IDs :func:`identifiers` finds, though
+    a list of flat records is read a field at a time."""
+    out: list[str] = []
+    _gather(obj, out)
     return out
 
 
-def _collect(obj: BaseModel, at: Path | None, out: list) -> None:
-    """Append each ID in ``obj`` to ``out``: with its path under ``at``, or alone for None."""
-    ids, children = _plan(type(obj))
-    values = obj.__dict__  # the fields as validated: read without the model's attribute hooks
+def _gather(obj: BaseModel, out: list[str]) -> None:
+    """Append each ID in ``obj`` to ``out``."""
+    ids, children = _PLANS[type(obj)]
+    values = obj.__dict__
     for name in ids:
-        out.append(values[name] if at is None else ((*at, name), values[name]))
-    for name, _ in children:
+        out.append(values[name])
+    for name in children:
         value = values[name]
-        if value is None:
-            continue
         if type(value) is list:
-            if at is None and value and not _plan(type(value[0]))[1]:
-                for field_name in _plan(type(value[0]))[0]:  # records without nested IDs:
-                    out.extend(map(operator.attrgetter(field_name), value))  # read in C
+            if not value:
                 continue
-            for i, element in enumerate(value):
-                _collect(element, None if at is None else (*at, name, i), out)
-        else:
-            _collect(value, None if at is None else (*at, name), out)
+            element_ids, nested = _PLANS[type(value[0])]
+            if nested:
+                for element in value:
+                    _gather(element, out)
+            else:  # records without nested IDs (most lists): each field read along the list in C
+                for field_name in element_ids:
+                    out.extend(map(operator.attrgetter(field_name), value))
+        elif value is not None:
+            _gather(value, out)

@@ -10,7 +10,7 @@ from protocol_checks.case import CaseFile, Stage
 from protocol_checks.evidence import Skip
 from protocol_checks.findings import Severity
 from protocol_checks.rules._dated import AFTER_AS_OF, OUT_OF_ORDER, date_kind
-from protocol_checks.rules._dates import all_between
+from protocol_checks.rules._dates import session_span
 from protocol_checks.rules._members import ATTENDED, CLOSED
 from protocol_checks.rules._plans import treatment_start
 from protocol_checks.rules._record import order_checks, recorded_dates, staff_references
@@ -61,9 +61,9 @@ def nothing_in_future(case: CaseFile) -> Iterator[Breach]:
         yield Breach(("as_of",), "as_of")
     # Sessions are most of a file's dates: test their latest (the attendance rules have listed
     # their dates already) before building any paths.
-    if case.sessions and max(sessions_of(case).days) > as_of:
+    if case.sessions and session_span(sessions_of(case))[1] > as_of:
         yield from (Breach(("sessions", i, "on"), "sessions.on")
-                    for i, s in enumerate(case.sessions) if s.on > as_of)
+                    for i, day in enumerate(sessions_of(case).days) if day > as_of)
     for path, day in recorded_dates(case, sessions=False):
         if day > as_of:
             kind = date_kind(path)  # names its message (AFTER_AS_OF); a new kind: the main one
@@ -109,16 +109,17 @@ def _no_attestation_due(case: CaseFile, protocol: JudgedBy) -> Skip | None:
 )
 def sessions_within_treatment(case: CaseFile) -> Iterator[Breach]:
     start = treatment_start(case)  # the first plan's, when the plan changed (release 1.2.0)
-    if start is None:
+    if start is None or not case.sessions:
         return
     end = case.end_of_treatment.ended_on if case.end_of_treatment else None
-    sessions = case.sessions
-    if all_between(sessions, start, date.max if end is None else end):
+    facts = sessions_of(case)
+    first, last = session_span(facts)
+    if start <= first and (end is None or last <= end):
         return  # the usual case, found without building paths
-    for i, s in enumerate(sessions):
-        if s.on < start:
+    for i, day in enumerate(facts.days):
+        if day < start:
             yield Breach(("sessions", i, "on"), "before_start")
-        elif end is not None and s.on > end:
+        elif end is not None and day > end:
             yield Breach(("sessions", i, "on"), "after_end")
 
 

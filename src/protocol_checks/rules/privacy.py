@@ -23,16 +23,20 @@ _TITLED_NAME = re.compile(
 
 
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_TITLES = ("mr", "mrs", "ms", "mx", "dr", "miss")
+_TITLES = ("mr", "ms", "mx", "dr", "miss")
+"""The titles, as :func:`_has_title_word` looks for them: "mrs" is found as "mr" and an "s"."""
 _LETTER_DIGIT = re.compile("[A-Z][0-9]")
 """Every postcode's outward code has a capital followed by a digit; a cheap search first."""
 
 
-_DIGIT = re.compile("[0-9]")
+_DIGITS = b"0123456789"
 
 
 def _digits(text: str) -> int:
-    return len(_DIGIT.findall(text))
+    """How many ASCII digits ``text`` holds, counted in two C passes over its UTF-8 (where no
+    other character's bytes are digits): cheaper than a regular-expression search for one."""
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data) - len(data.translate(None, _DIGITS))
 
 
 def _has_title_word(lowered: str) -> bool:
@@ -42,6 +46,8 @@ def _has_title_word(lowered: str) -> bool:
         at = lowered.find(title)
         while at != -1:
             end = at + len(title)
+            if title == "mr" and lowered[end:end + 1] == "s":  # "mrs": a search of its own saved
+                end += 1
             if not lowered[at - 1:at].isalpha() and not lowered[end:end + 1].isalpha():
                 return True
             at = lowered.find(title, end)
@@ -51,7 +57,7 @@ def _has_title_word(lowered: str) -> bool:
 def _prepared(text: str) -> tuple[str, int]:
     """The text with ISO dates blanked (dates in notes are not identifiers on their own) and
     its count of digits, so each detector runs only when cheap tests show it could match."""
-    digits = _digits(text) if _DIGIT.search(text) else 0
+    digits = _digits(text)
     if digits >= 8 and "-" in text:
         text = _ISO_DATE.sub(" ", text)
         digits = _digits(text)
