@@ -793,15 +793,13 @@ def test_jobs_auto_over_a_large_folder_matches_one_process(
     monkeypatch.setattr(workers, "PARALLEL_FROM", 4)
     monkeypatch.setattr(workers, "available_cpus", lambda: 2)
     started = []
-    import multiprocessing.pool
+    original = workers.ordered
 
-    original = multiprocessing.pool.Pool.__init__
+    def counting(work, tasks, count, **kwargs):
+        started.append(count)
+        return original(work, tasks, count, **kwargs)
 
-    def counting_init(self, processes=None, *args, **kwargs):
-        started.append(processes)
-        original(self, processes, *args, **kwargs)
-
-    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counting_init)
+    monkeypatch.setattr(workers, "ordered", counting)
     settings = inputs.Settings()
     auto = list(workers.run([str(folder)], settings, jobs=workers.AUTO))
     one = list(workers.run([str(folder)], settings, jobs=1))

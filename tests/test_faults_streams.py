@@ -180,3 +180,30 @@ def test_sigterm_mid_run_leaves_no_partial_file(jobs: str, group: bool, caseload
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no .part, no half report
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)  # no worker outlived the command
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"], ids=["results-to-parent", "workers-render"])
+def test_ctrl_c_with_workers_stops_quietly(fmt: str, caseload: Path, tmp_path: Path) -> None:
+    """Ctrl-C at a terminal reaches the whole foreground process group, workers too: the
+    command ends with 130 and no worker prints a traceback or outlives it."""
+    env = {k: v for k, v in os.environ.items() if k != "PROTOCOL_CHECKS_HANDBOOK_URL"}
+    with subprocess.Popen([*CLI, "validate", str(caseload), "--output", "report.out",
+                           "--jobs", "2", "--format", fmt], cwd=tmp_path, env=env,
+                          start_new_session=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + TIMEOUT
+        parts: list[Path] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            with contextlib.suppress(FileNotFoundError):
+                parts = [p for p in tmp_path.glob(".report.out.*.part") if p.stat().st_size]
+            if parts:
+                break
+            time.sleep(0.01)
+        assert parts and proc.poll() is None, "the run ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no .part, no half report
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)

@@ -16,8 +16,8 @@ given its finding, rendered and recounted.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
-import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from typing import Protocol, runtime_checkable
 
 from protocol_checks.display import without_settled
 from protocol_checks.findings import FileResult
+from protocol_checks.forked import ordered
 from protocol_checks.inputs import Job, Settings, check_item
 from protocol_checks.protocol import load_protocol
 from protocol_checks.reporters.base import Summary
@@ -66,23 +67,12 @@ class _Job:
     key: bytes
 
 
-_JOB: _Job | None = None
-
-
-def _start(job: _Job) -> None:
-    global _JOB
-    _JOB = job
-    load_protocol()
-
-
 def _shown(result: FileResult, quiet: bool) -> FileResult:
     return without_settled(result) if quiet else result
 
 
-def _check_chunk(items: list[Item]) -> Part:
+def _check_chunk(items: list[Item], job: _Job) -> Part:
     """Check, render and count one chunk, in a worker."""
-    job = _JOB
-    assert job is not None
     part = Part([], [])
     for i, item in enumerate(items):
         result = check_item(item, job.settings)
@@ -122,15 +112,14 @@ def rendered(items: Iterator[Item], settings: Settings, workers: int, reporter: 
     summary counted into ``summary`` as the texts arrive."""
     job = _Job(settings, reporter.text_of, quiet, case_ids.key)
     chunks = iter(lambda: list(itertools.islice(items, CHUNK)), [])
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_start,
-                                                  initargs=(job,)) as pool:
-        for part in pool.imap(_check_chunk, chunks):
-            merge(summary, part.summary)
-            texts = part.texts
-            for i, tag, name, item in part.tags:
-                if case_ids.earlier(tag, name) is not None:  # two files of one case: rare
-                    before = check_item(item, settings)
-                    after = case_ids.check(before)
-                    _recounted(summary, before, after)
-                    texts[i] = reporter.text_of(_shown(after, quiet))
-            yield from texts
+    for part in ordered(functools.partial(_check_chunk, job=job), chunks, workers,
+                        start=load_protocol):
+        merge(summary, part.summary)
+        texts = part.texts
+        for i, tag, name, item in part.tags:
+            if case_ids.earlier(tag, name) is not None:  # two files of one case: rare
+                before = check_item(item, settings)
+                after = case_ids.check(before)
+                _recounted(summary, before, after)
+                texts[i] = reporter.text_of(_shown(after, quiet))
+        yield from texts

@@ -6,12 +6,13 @@ large enough to repay starting them; where the platform cannot fork, everything 
 
 from __future__ import annotations
 
+import functools
 import itertools
-import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 
 from protocol_checks.findings import FileResult
+from protocol_checks.forked import ordered
 from protocol_checks.inputs import STDIN, Settings, check_item, inputs
 from protocol_checks.protocol import load_protocol
 
@@ -25,18 +26,9 @@ would cost more than they save."""
 _CAN_FORK = hasattr(os, "fork")
 """Whether this platform can fork workers; where it cannot (Windows), everything runs here."""
 
-_WORKER_SETTINGS = Settings()
-
-
-def _start_worker(settings: Settings) -> None:
-    """Receive the run's settings once per worker (not once per file) and load the protocol."""
-    global _WORKER_SETTINGS
-    _WORKER_SETTINGS = settings
-    load_protocol()
-
-
-def _worker(item: str | FileResult) -> FileResult:
-    return check_item(item, _WORKER_SETTINGS)
+CHUNK = 64
+"""Inputs per task sent to a worker: enough to make each round trip cheap, few enough to keep
+every worker busy to the end."""
 
 
 def available_cpus() -> int:
@@ -80,6 +72,12 @@ def run(paths: Iterable[str], settings: Settings, jobs: int = 1) -> Iterator[Fil
         for item in items:
             yield check_item(item, settings)
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker,
-                                                  initargs=(settings,)) as pool:
-        yield from pool.imap(_worker, items, chunksize=64)
+    chunks = iter(lambda: list(itertools.islice(items, CHUNK)), [])
+    for results in ordered(functools.partial(_checked, settings=settings), chunks, workers,
+                           start=load_protocol):
+        yield from results
+
+
+def _checked(items: list[str | FileResult], settings: Settings) -> list[FileResult]:
+    """A worker's task: the results of a chunk of inputs."""
+    return [check_item(item, settings) for item in items]
