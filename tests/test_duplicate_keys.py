@@ -23,8 +23,9 @@ import pytest
 from casefactory import clean_treatment_case, new_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from protocol_checks import case as case_module
 from protocol_checks.case import CaseFile
 from protocol_checks.duplicates import DuplicateKey, parse_unique, unambiguous
 from protocol_checks.findings import json_path
@@ -252,3 +253,27 @@ def test_valid_inputs_as_written_have_no_repeat(name: str) -> None:
         assert json.loads(data) == BASES[name]
         assert fast_duplicate(data) == exact_duplicate(data) is False
         assert parse(data).problems == []
+
+
+def _holds_nothing_to_count(value: object) -> bool:
+    """No key and no colon: None, a string without a colon, an empty list, or an object with
+    no field set whose values hold nothing either."""
+    if isinstance(value, BaseModel):
+        return not value.model_fields_set and all(map(_holds_nothing_to_count,
+                                                      value.__dict__.values()))
+    if isinstance(value, str):
+        return ":" not in value
+    return not isinstance(value, (list, dict)) or not value
+
+
+def test_no_default_holds_anything_the_fast_check_counts() -> None:
+    """The fast check counts what the case holds, so its soundness needs every field the input
+    leaves out to hold nothing it would count (the module's docstring says why)."""
+    models = [m for m in vars(case_module).values()
+              if isinstance(m, type) and issubclass(m, BaseModel) and m.model_fields]
+    assert CaseFile in models
+    for model in models:
+        for name, info in model.model_fields.items():
+            if not info.is_required():
+                default = info.get_default(call_default_factory=True)
+                assert _holds_nothing_to_count(default), (model.__name__, name, default)

@@ -11,12 +11,18 @@ escape could spell a colon, or a key, differently. Without one,
 - the colons in the bytes are the key occurrences (outside strings every colon separates a key
   from its value) plus the colons inside strings (no other escape spells a colon), and
 - the check counts, over every object of the case, the keys the input set (pydantic's
-  ``model_fields_set``) plus the colons in its free-text values, and compares the two.
+  ``model_fields_set``) plus the colons in its free-text values, and compares the two. For a
+  model whose fields are all required, the keys set are all its fields (validation fails
+  otherwise), so a list of its records is counted from its length without reading one.
 
-*Sound* (equal only without duplicates), whatever the model: each key counted is a distinct key
-occurrence in the bytes and each string counted is one string in the bytes, so the count never
-exceeds the colons; and a repeated key is counted once (pydantic keeps the last value; an object
-under a value it discarded is not counted at all), so any duplicate makes the count fall short.
+*Sound* (equal only without duplicates), whatever the model, provided its defaults hold nothing
+to count (None, an empty list, an object with nothing set, as every default of the case model
+does; tests/test_duplicate_keys.py checks it): each key counted is a distinct key occurrence in
+the bytes and each string counted is one string in the bytes, so the count never exceeds the
+colons; and a repeated key is counted once (pydantic keeps the last value; an object under a
+value it discarded is not counted at all), so any duplicate makes the count fall short. (So
+counting less than this never makes the check unsound: it only sends clean files the careful
+way.)
 
 *Complete* (a valid case without duplicates is always equal, so a clean file never pays for the
 exact check). This relies on the model: ``extra="forbid"`` makes every key of the bytes a field
@@ -37,10 +43,10 @@ repeated key. It needs no case and accepts any text, so the careful path and sch
 
 from __future__ import annotations
 
-import functools
 import json
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
@@ -48,6 +54,31 @@ from protocol_checks.case import CaseFile
 from protocol_checks.shapes import SHAPES
 
 _FIELDS_SET = operator.attrgetter("__pydantic_fields_set__")
+_COLONS = operator.methodcaller("count", ":")
+
+
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """How :func:`_in_list` reads a list of one model's records, worked out once from its shape:
+    getters of the fields to map over the list in C, and, when every field is required, the
+    number of keys each record sets (all of its fields), so the list needs no reading to count
+    them."""
+
+    text_getters: tuple[Callable[[BaseModel], str | None], ...]
+    nested_getters: tuple[Callable[[BaseModel], object], ...]
+    keys_of_each: int | None
+
+
+def _records(model: type[BaseModel]) -> _Records:
+    shape, fields = SHAPES[model], model.model_fields.values()
+    all_required = all(info.is_required() for info in fields)
+    return _Records(tuple(map(operator.attrgetter, shape.text)),
+                    tuple(map(operator.attrgetter, shape.nested)),
+                    len(fields) if all_required else None)
+
+
+_RECORDS = {model: _records(model) for model in SHAPES}
+"""Each model class of the case, and each of its views, with how a list of it is read."""
 
 
 def unambiguous(case: CaseFile, data: bytes) -> bool:
@@ -74,21 +105,17 @@ def _keys_and_text_colons(obj: BaseModel) -> int:
 
 def _in_list(items: list[BaseModel]) -> int:
     """:func:`_keys_and_text_colons` summed over a list (not empty) of records of one model,
-    a field at a time across the list: a case's long lists (sessions) cost no call per record,
-    and only the parts a record has (a session's rare follow-up) are counted one by one."""
-    shape = SHAPES[type(items[0])]
-    count = sum(map(len, map(_FIELDS_SET, items)))
-    for name in shape.text:
-        count += sum(text.count(":") for text in map(_field(name), items) if text is not None)
-    for name in shape.nested:
-        for value in map(_field(name), items):
-            if value:
-                count += _in_list(value) if type(value) is list else _keys_and_text_colons(value)
+    a field at a time across the list, in C: a case's long lists (sessions) cost no Python step
+    per record, only per part a record has (a session's rare follow-up)."""
+    records = _RECORDS[type(items[0])]
+    count = (sum(map(len, map(_FIELDS_SET, items))) if records.keys_of_each is None
+             else records.keys_of_each * len(items))
+    for text_of in records.text_getters:
+        count += sum(map(_COLONS, filter(None, map(text_of, items))))
+    for nested_of in records.nested_getters:
+        for value in filter(None, map(nested_of, items)):
+            count += _in_list(value) if type(value) is list else _keys_and_text_colons(value)
     return count
-
-
-_field = functools.lru_cache(maxsize=None)(operator.attrgetter)
-"""A getter for a field, made once per field name."""
 
 
 class DuplicateKey(Exception):

@@ -143,6 +143,16 @@ def scan(text: str) -> Located:
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SCAN_ONCE = JSONDecoder().scan_once
 """One JSON value from a position, parsed in C: how :class:`PathLines` skips what it passes."""
+_PLAIN = r'"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*'
+"""A key without escapes or control characters (so the parser would read it as it stands), its
+colon and the whitespace after: the key is group 1, and the match ends where its value starts."""
+_FIRST_KEY = re.compile(r"[ \t\n\r]*" + _PLAIN)
+_NEXT_KEY = re.compile(r"[ \t\n\r]*,[ \t\n\r]*" + _PLAIN)
+"""An object's first member (from just inside the brace) or next one (from where the last value
+ends), when its key is plain: one match, where reading each part took a call of its own (five a
+member). :meth:`PathLines._other_key` reads anything else as before, part by part."""
+_NEXT_ELEMENT = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
 
 
 class _Malformed(Exception):
@@ -159,8 +169,7 @@ class _Members:
     """
 
     keys: dict[str | int, tuple[int, int]] = field(default_factory=dict)
-    resume: int = 0
-    pending: int | None = None  # an object's last key's value, found but not yet skipped
+    last: int | None = None  # where the last member's or element's value starts, if one was read
     done: bool = False
 
 
@@ -213,57 +222,78 @@ class PathLines:
             return self._element(pos, step) if opener == "[" and step >= 0 else None
         return self._member(pos, step) if opener == "{" else None
 
-    def _opened(self, pos: int, closer: str) -> _Members:
+    def _opened(self, pos: int) -> _Members:
         members = self._members.get(pos)
         if members is None:
-            at = self._skip(pos + 1)
-            members = self._members[pos] = _Members(resume=at, done=self.text[at:at + 1] == closer)
+            members = self._members[pos] = _Members()
         return members
 
     def _element(self, pos: int, index: int) -> tuple[int, int] | None:
         """Element ``index`` of the list at ``pos``, reading on from the last element seen."""
-        text, members = self.text, self._opened(pos, "]")
+        text, members = self.text, self._opened(pos)
         starts = members.keys
-        if not starts and not members.done:
-            starts[0] = (members.resume, members.resume)
+        if members.last is None and not members.done:
+            at = self._skip(pos + 1)
+            members.done = text[at:at + 1] == "]"
+            if not members.done:
+                starts[0], members.last = (at, at), at
         while index not in starts and not members.done:
-            at = self._skip(_SCAN_ONCE(text, starts[len(starts) - 1][1])[1])
-            if text[at:at + 1] != ",":
+            after = _NEXT_ELEMENT.match(text, _SCAN_ONCE(text, members.last)[1])
+            if after is None:
                 members.done = True
                 break
-            at = self._skip(at + 1)
+            at = members.last = after.end()
             starts[len(starts)] = (at, at)
         return starts.get(index)
 
     def _member(self, pos: int, key: str) -> tuple[int, int] | None:
-        """The first member ``key`` of the object at ``pos``, reading on from the last key seen."""
-        text, members = self.text, self._opened(pos, "}")
+        """The first member ``key`` of the object at ``pos``, reading on from the last key seen;
+        the value of the key found is skipped only when a later key is wanted."""
+        text, members = self.text, self._opened(pos)
         keys = members.keys
         if key in keys:
             return keys[key]
+        if members.done:
+            return None
+        last = members.last
         while True:
-            if members.pending is not None:
-                at = self._skip(_SCAN_ONCE(text, members.pending)[1])
-                members.pending = None
-                if text[at:at + 1] != ",":
+            first = last is None
+            at = pos + 1 if first else _SCAN_ONCE(text, last)[1]
+            plain = (_FIRST_KEY if first else _NEXT_KEY).match(text, at)
+            if plain is not None:
+                name, key_at, last = plain.group(1), plain.start(1) - 1, plain.end()
+            else:
+                other = self._other_key(at, first)
+                if other is None:
                     members.done = True
-                members.resume = self._skip(at + 1)
-            if members.done:
-                return None
-            at = members.resume
-            if text[at:at + 1] != '"':
-                raise _Malformed
-            key_at = at
-            name, at = _SCAN_ONCE(text, at)
-            at = self._skip(at)
-            if text[at:at + 1] != ":":
-                raise _Malformed
-            at = self._skip(at + 1)
-            members.pending = at
+                    return None
+                name, key_at, last = other
             if name not in keys:  # a repeated key keeps its first place, as in scan()
-                keys[name] = (key_at, at)
+                keys[name] = (key_at, last)
                 if name == key:
-                    return key_at, at
+                    members.last = last
+                    return key_at, last
+
+    def _other_key(self, at: int, first: bool) -> tuple[str, int, int] | None:
+        """The member after ``at`` (just inside the object if ``first``, else where a value
+        ends) when its key is not plain: (the key, where it is, where its value starts), or None
+        where the object ends."""
+        text = self.text
+        at = self._skip(at)
+        if first:
+            if text[at:at + 1] == "}":
+                return None
+        elif text[at:at + 1] != ",":
+            return None
+        else:
+            at = self._skip(at + 1)
+        if text[at:at + 1] != '"':
+            raise _Malformed
+        name, end = _SCAN_ONCE(text, at)
+        colon = _COLON.match(text, end)
+        if colon is None:
+            raise _Malformed
+        return name, at, colon.end()
 
 
 def find_bare_token(text: str, wanted: Callable[[str], bool]) -> tuple[int, int] | None:
