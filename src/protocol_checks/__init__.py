@@ -5,4 +5,4 @@ case files declare, are data of their own (``releases/releases.yaml``): a fix to
 new tool version and the same protocol release.
 """
 
-__version__ = "2026.12.3"
+__version__ = "2026.12.4"
