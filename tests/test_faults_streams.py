@@ -151,6 +151,19 @@ def caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _wait_until_writing(proc: subprocess.Popen, folder: Path, part_glob: str) -> None:
+    """Return once the running command has written part of its report (so it is mid-run)."""
+    deadline = time.monotonic() + TIMEOUT
+    parts: list[Path] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(FileNotFoundError):
+            parts = [p for p in folder.glob(part_glob) if p.stat().st_size]
+        if parts:
+            break
+        time.sleep(0.01)
+    assert parts and proc.poll() is None, "the run ended before it could be interrupted"
+
+
 @pytest.mark.parametrize(("jobs", "group"), [("1", False), ("2", False), ("2", True)],
                          ids=["one-process", "workers", "whole-process-group"])
 def test_sigterm_mid_run_leaves_no_partial_file(jobs: str, group: bool, caseload: Path,
@@ -161,15 +174,7 @@ def test_sigterm_mid_run_leaves_no_partial_file(jobs: str, group: bool, caseload
     with subprocess.Popen([*CLI, "validate", str(caseload), "--output", "report.txt",
                            "--jobs", jobs], cwd=tmp_path, env=env, start_new_session=True,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        deadline = time.monotonic() + TIMEOUT
-        parts: list[Path] = []
-        while time.monotonic() < deadline and proc.poll() is None:
-            with contextlib.suppress(FileNotFoundError):
-                parts = [p for p in tmp_path.glob(".report.txt.*.part") if p.stat().st_size]
-            if parts:
-                break
-            time.sleep(0.01)
-        assert parts and proc.poll() is None, "the run ended before it could be interrupted"
+        _wait_until_writing(proc, tmp_path, ".report.txt.*.part")
         if group:
             os.killpg(proc.pid, signal.SIGTERM)
         else:
@@ -191,15 +196,7 @@ def test_ctrl_c_with_workers_stops_quietly(fmt: str, caseload: Path, tmp_path: P
                            "--jobs", "2", "--format", fmt], cwd=tmp_path, env=env,
                           start_new_session=True, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE) as proc:
-        deadline = time.monotonic() + TIMEOUT
-        parts: list[Path] = []
-        while time.monotonic() < deadline and proc.poll() is None:
-            with contextlib.suppress(FileNotFoundError):
-                parts = [p for p in tmp_path.glob(".report.out.*.part") if p.stat().st_size]
-            if parts:
-                break
-            time.sleep(0.01)
-        assert parts and proc.poll() is None, "the run ended before it could be interrupted"
+        _wait_until_writing(proc, tmp_path, ".report.out.*.part")
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 130, err
