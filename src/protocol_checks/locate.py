@@ -140,19 +140,21 @@ def scan(text: str) -> Located:
     return found
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_WS = r"[ \t\n\r]*"
+"""JSON's whitespace, any amount: every pattern below is built from it."""
+_WHITESPACE = re.compile(_WS)
 _SCAN_ONCE = JSONDecoder().scan_once
 """One JSON value from a position, parsed in C: how :class:`PathLines` skips what it passes."""
-_PLAIN = r'"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*'
+_PLAIN = r'"([^"\\\x00-\x1f]*)"' + _WS + ":" + _WS
 """A key without escapes or control characters (so the parser would read it as it stands), its
 colon and the whitespace after: the key is group 1, and the match ends where its value starts."""
-_FIRST_KEY = re.compile(r"[ \t\n\r]*" + _PLAIN)
-_NEXT_KEY = re.compile(r"[ \t\n\r]*,[ \t\n\r]*" + _PLAIN)
+_FIRST_KEY = re.compile(_WS + _PLAIN)
+_NEXT_KEY = re.compile(_WS + "," + _WS + _PLAIN)
 """An object's first member (from just inside the brace) or next one (from where the last value
 ends), when its key is plain: one match, where reading each part took a call of its own (five a
 member). :meth:`PathLines._other_key` reads anything else as before, part by part."""
-_NEXT_ELEMENT = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
-_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+_NEXT_ELEMENT = re.compile(_WS + "," + _WS)
+_COLON = re.compile(_WS + ":" + _WS)
 
 
 class _Malformed(Exception):
